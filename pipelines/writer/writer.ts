@@ -1,0 +1,218 @@
+// The writer role: a durable JetStream consumer that stores events in ClickHouse in
+// batches (by size and time), acknowledging a message only after its rows are stored.
+// A failing insert is retried with backoff (messages kept "in progress" meanwhile);
+// a message that can never be stored goes to the dead-letter stream.
+import crypto from 'node:crypto';
+import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Logger } from 'pino';
+import type { Bus } from '../bus/bus.ts';
+import { dlqSubject, EVENTS_STREAM } from '../bus/subjects.ts';
+import type { BusEvent } from '../events/schema.ts';
+import { eventRow, type EventRow } from './event-row.ts';
+import type { Registry } from '../../server/metrics.ts';
+
+export interface WriterOptions {
+  bus: Bus;
+  ch: ClickHouseClient;
+  log: Logger;
+  metrics: Registry;
+  durable?: string;
+  maxRows?: number;
+  maxDelayMs?: number;
+  /** extra per-batch sinks (e.g. history facts) run after events are stored */
+  afterStore?: (events: BusEvent[]) => Promise<void>;
+}
+
+const ACK_WAIT_MS = 60_000;
+/** ClickHouse errors that retrying cannot fix: the data itself is bad. */
+const PERMANENT_CODES = new Set(['6', '26', '27', '38', '41', '53', '69', '70', '72', '117', '130', '131']);
+
+interface Pending {
+  msg: JsMsg;
+  events: BusEvent[];
+}
+
+export class EventWriter {
+  private messages: ConsumerMessages | null = null;
+  private pending: Pending[] = [];
+  private pendingRows = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+  private stopping = false;
+  private oldestPendingAt = 0;
+  private lastStoredReceivedAt = 0;
+  private readonly o: Required<Omit<WriterOptions, 'afterStore'>> & Pick<WriterOptions, 'afterStore'>;
+  private m;
+
+  constructor(opts: WriterOptions) {
+    this.o = { durable: 'writer', maxRows: 5_000, maxDelayMs: 250, ...opts };
+    const r = opts.metrics;
+    this.m = {
+      rows: r.counter('fw_writer_rows_total', 'event rows stored in ClickHouse'),
+      dups: r.counter('fw_writer_duplicates_total', 'events dropped by the writer as already stored'),
+      flushMs: r.histogram('fw_writer_flush_ms', 'milliseconds per writer flush', [5, 10, 25, 50, 100, 250, 500, 1000, 5000]),
+      flushRows: r.histogram('fw_writer_flush_rows', 'rows per writer flush', [10, 100, 500, 1000, 5000, 10000]),
+      failures: r.counter('fw_writer_insert_failures_total', 'failed ClickHouse inserts (retried)'),
+      dlq: r.counter('fw_writer_dead_letters_total', 'messages sent to the dead-letter stream'),
+    };
+    r.gauge('fw_writer_lag_seconds', 'age of the oldest event not yet stored').set(() => this.lagSeconds());
+  }
+
+  /** seconds since the oldest buffered (not yet stored) message arrived; 0 when idle */
+  lagSeconds(): number {
+    return this.oldestPendingAt ? (Date.now() - this.oldestPendingAt) / 1000 : 0;
+  }
+
+  async start(): Promise<void> {
+    const { bus, durable } = this.o;
+    try {
+      await bus.jsm.consumers.info(EVENTS_STREAM, durable);
+    } catch {
+      await bus.jsm.consumers.add(EVENTS_STREAM, {
+        durable_name: durable,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        ack_wait: ACK_WAIT_MS * 1_000_000,
+        max_ack_pending: 100_000,
+        filter_subject: 'cc.events.>',
+      });
+    }
+    const consumer = await bus.js.consumers.get(EVENTS_STREAM, durable);
+    this.messages = await consumer.consume({ max_messages: 2_000 });
+    void this.loop();
+  }
+
+  private async loop() {
+    for await (const msg of this.messages!) {
+      let events: BusEvent[];
+      try {
+        const body = msg.json<BusEvent[] | BusEvent>();
+        events = Array.isArray(body) ? body : [body];
+        if (!events.every((e) => e && typeof e.id === 'string' && typeof e.tenant === 'string' && typeof e.ts === 'number'))
+          throw new Error('not a list of bus events');
+      } catch (err) {
+        await this.deadLetter(msg, `undecodable: ${(err as Error).message}`);
+        continue;
+      }
+      if (!this.oldestPendingAt) this.oldestPendingAt = Date.now();
+      this.pending.push({ msg, events });
+      this.pendingRows += events.length;
+      if (this.pendingRows >= this.o.maxRows) await this.flush();
+      else if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.o.maxDelayMs);
+      if (this.stopping) break;
+    }
+  }
+
+  /** Flushes what is buffered; concurrent calls are serialised. */
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const batch = this.pending;
+    this.pending = [];
+    this.pendingRows = 0;
+    if (batch.length === 0) return this.flushing;
+    this.flushing = this.flushing.then(() => this.store(batch));
+    return this.flushing;
+  }
+
+  private async store(batch: Pending[]) {
+    const t0 = performance.now();
+    let delay = 100;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const stored = await this.insert(batch.flatMap((p) => p.events));
+        if (this.o.afterStore) await this.o.afterStore(batch.flatMap((p) => p.events));
+        for (const p of batch) p.msg.ack();
+        this.m.rows.inc({}, stored);
+        this.m.flushRows.observe(stored);
+        this.m.flushMs.observe(performance.now() - t0);
+        this.o.log.debug({ rows: stored, ms: Math.round(performance.now() - t0) }, 'writer flush');
+        break;
+      } catch (err) {
+        const code = String((err as { code?: string }).code ?? '');
+        if (PERMANENT_CODES.has(code) && batch.length > 1) {
+          // Find the message that cannot be stored: store the others one by one.
+          for (const p of batch) await this.store([p]);
+          return;
+        }
+        if (PERMANENT_CODES.has(code) || attempt > 50) {
+          await this.deadLetter(batch[0].msg, `insert failed: ${(err as Error).message}`);
+          break;
+        }
+        this.m.failures.inc();
+        this.o.log.warn({ err: (err as Error).message, attempt, retryInMs: delay }, 'ClickHouse insert failed, retrying');
+        for (const p of batch) p.msg.working();
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 5_000);
+      }
+    }
+    this.oldestPendingAt = this.pending.length ? Date.now() : 0;
+  }
+
+  /** Inserts events not stored before; returns how many rows were written. */
+  private async insert(events: BusEvent[]): Promise<number> {
+    const byTenant = new Map<string, Map<string, BusEvent>>();
+    for (const ev of events) {
+      let m = byTenant.get(ev.tenant);
+      if (!m) byTenant.set(ev.tenant, (m = new Map()));
+      if (!m.has(ev.id)) m.set(ev.id, ev);
+    }
+    const rows: EventRow[] = [];
+    const ids: { tenant: string; id: string; time: number }[] = [];
+    for (const [tenant, m] of byTenant) {
+      const existing = await this.o.ch.query({
+        query: 'SELECT id FROM event_ids WHERE tenant = {tenant:String} AND id IN {ids:Array(String)}',
+        query_params: { tenant, ids: [...m.keys()] },
+        format: 'JSONCompactEachRow',
+      });
+      for (const [id] of await existing.json<[string]>()) m.delete(id);
+      for (const ev of m.values()) {
+        rows.push(eventRow(ev));
+        ids.push({ tenant, id: ev.id, time: ev.ts });
+      }
+    }
+    this.m.dups.inc({}, events.length - rows.length);
+    if (rows.length === 0) return 0;
+    // Same token for a retried batch: ClickHouse drops the repeat if the first got in.
+    const token = crypto.createHash('sha1').update(ids.map((i) => `${i.tenant}/${i.id}`).join('\n')).digest('hex');
+    await this.o.ch.insert({
+      table: 'events',
+      values: rows,
+      format: 'JSONEachRow',
+      clickhouse_settings: { insert_deduplication_token: token },
+    });
+    await this.o.ch.insert({
+      table: 'event_ids',
+      values: ids,
+      format: 'JSONEachRow',
+      clickhouse_settings: { insert_deduplication_token: token },
+    });
+    for (const r of rows) if (r.received_at > this.lastStoredReceivedAt) this.lastStoredReceivedAt = r.received_at;
+    return rows.length;
+  }
+
+  private async deadLetter(msg: JsMsg, reason: string) {
+    const tenant = msg.subject.split('.')[2] ?? 'unknown';
+    this.o.log.error({ subject: msg.subject, seq: msg.seq, reason }, 'event message sent to dead-letter stream');
+    try {
+      const headers = (await import('@nats-io/transport-node')).headers();
+      headers.set('Fw-Reason', reason.slice(0, 500));
+      headers.set('Fw-Original-Subject', msg.subject);
+      await this.o.bus.js.publish(dlqSubject(tenant), msg.data, { headers, msgID: `dlq:${msg.seq}` });
+      msg.ack();
+      this.m.dlq.inc();
+    } catch (err) {
+      // Without the DLQ the message must not vanish: leave it unacked for redelivery.
+      this.o.log.error({ err }, 'dead-letter publish failed');
+      msg.nak(5_000);
+    }
+  }
+
+  /** Stops taking messages and stores what is buffered. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.messages?.close().catch(() => {});
+    await this.flush();
+  }
+}

@@ -1,0 +1,6 @@
+// The API areas and background roles beyond ingestion, in start order.
+import type { Area } from './runtime.ts';
+
+export function allAreas(): Area[] {
+  return [];
+}

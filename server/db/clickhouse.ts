@@ -1,0 +1,91 @@
+// One ClickHouse client for every role: embedded chDB by default, a server when
+// CLICKHOUSE_URL is set. The SQL and the client code are the same for both.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { Config } from '../config.ts';
+
+export type { ClickHouseClient };
+
+const SQL_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../sql');
+
+export async function openClickHouse(config: Pick<Config, 'clickhouse' | 'dataDir'>): Promise<ClickHouseClient> {
+  const settings = {
+    date_time_input_format: 'best_effort' as const,
+    output_format_json_quote_64bit_integers: 0 as const,
+  };
+  if (config.clickhouse) {
+    return createClient({
+      url: config.clickhouse.url,
+      username: config.clickhouse.user,
+      password: config.clickhouse.password,
+      database: config.clickhouse.database,
+      clickhouse_settings: settings,
+      request_timeout: 30_000,
+    });
+  }
+  // Loaded lazily: the embedded engine is a large native module that a ClickHouse
+  // server deployment never needs.
+  const { createChdbConnection } = await import('chdb/connection');
+  const dir = path.join(config.dataDir, 'clickhouse');
+  fs.mkdirSync(dir, { recursive: true });
+  return createClient({
+    connection: createChdbConnection({ path: dir }),
+    clickhouse_settings: settings,
+  } as Parameters<typeof createClient>[0]);
+}
+
+/** Splits a migration file into statements (`;` at the end of a line ends one). */
+export function splitStatements(sql: string): string[] {
+  return sql
+    .split(/;\s*$/m)
+    .map((s) => s.replace(/^\s*--.*$/gm, '').trim())
+    .filter(Boolean);
+}
+
+export interface MigrationOptions {
+  eventsTtlDays?: number;
+}
+
+/** Applies sql/NNNN_*.sql in order, once each, recorded in schema_migrations. */
+export async function migrate(ch: ClickHouseClient, opts: MigrationOptions = {}): Promise<string[]> {
+  await ch.command({
+    query: `CREATE TABLE IF NOT EXISTS schema_migrations (version String, applied_at DateTime DEFAULT now())
+            ENGINE = ReplacingMergeTree ORDER BY version`,
+  });
+  const done = new Set(
+    (await (await ch.query({ query: 'SELECT version FROM schema_migrations FINAL', format: 'JSONEachRow' })).json<{
+      version: string;
+    }>()).map((r) => r.version),
+  );
+  const files = fs
+    .readdirSync(SQL_DIR)
+    .filter((f) => /^\d{4}_.+\.sql$/.test(f))
+    .sort();
+  const applied: string[] = [];
+  for (const f of files) {
+    const version = f.replace(/\.sql$/, '');
+    if (done.has(version)) continue;
+    for (const stmt of splitStatements(fs.readFileSync(path.join(SQL_DIR, f), 'utf8'))) {
+      await ch.command({ query: stmt });
+    }
+    await ch.insert({ table: 'schema_migrations', values: [{ version }], format: 'JSONEachRow' });
+    applied.push(version);
+  }
+  if (opts.eventsTtlDays && opts.eventsTtlDays > 0) {
+    // TTL is a setting, not a migration: it may change between starts.
+    await ch.command({
+      query: `ALTER TABLE events MODIFY TTL toDateTime(time) + toIntervalDay(${Math.floor(opts.eventsTtlDays)})`,
+    });
+  }
+  return applied;
+}
+
+export async function pendingMigrations(ch: ClickHouseClient): Promise<number> {
+  const files = fs.readdirSync(SQL_DIR).filter((f) => /^\d{4}_.+\.sql$/.test(f));
+  const rows = await (
+    await ch.query({ query: 'SELECT count() AS n FROM schema_migrations FINAL', format: 'JSONEachRow' })
+  ).json<{ n: number }>();
+  return files.length - Number(rows[0]?.n ?? 0);
+}

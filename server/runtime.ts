@@ -1,0 +1,115 @@
+// Starts the parts of one Floorwatch process in order (NATS, ClickHouse, migrations,
+// config, roles) and stops them in the reverse order DESIGN asks for: stop taking
+// requests, drain consumers, flush writers, close NATS and ClickHouse.
+import crypto from 'node:crypto';
+import path from 'node:path';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import { Bus } from '../pipelines/bus/bus.ts';
+import { KvMap } from '../pipelines/bus/kv-map.ts';
+import { startNatsServer, type PrivateNats } from '../pipelines/bus/nats-server.ts';
+import { EventWriter } from '../pipelines/writer/writer.ts';
+import { openClickHouse, migrate } from './db/clickhouse.ts';
+import { BOOTSTRAP_TENANT, KeyStore, type KeyRecord } from './auth/keys.ts';
+import { Registry } from './metrics.ts';
+import { buildApp } from './app.ts';
+import type { Services } from './context.ts';
+
+/** A role started by the runtime: something with a stop() called at shutdown. */
+export interface RoleHandle {
+  name: string;
+  stop(): Promise<void>;
+}
+
+/** Extension point: later areas (engine, gateway, alerts …) plug in here. */
+export interface Area {
+  name: string;
+  /** HTTP routes under /v1 */
+  routes?: FastifyPluginAsync<{ svc: Services }>;
+  /** background roles to start (after migrations), given the services */
+  start?: (svc: Services) => Promise<RoleHandle | void>;
+}
+
+export interface Runtime {
+  svc: Services;
+  app: FastifyInstance;
+  nats: PrivateNats | null;
+  writer: EventWriter | null;
+  /** the admin key created on first start (shown once), if any */
+  bootstrapKey: string | null;
+  close(): Promise<void>;
+}
+
+export async function startRuntime(config: Config, log: Logger, areas: Area[] = []): Promise<Runtime> {
+  const metrics = new Registry();
+  let nats: PrivateNats | null = null;
+  let natsUrl = config.natsUrl;
+  if (!natsUrl) {
+    nats = await startNatsServer({ storeDir: path.join(config.dataDir, 'nats') });
+    natsUrl = nats.url;
+    log.info({ url: natsUrl }, 'private nats-server started');
+  }
+  const bus = await Bus.connect(natsUrl, log);
+  const ch = await openClickHouse(config);
+  await migrate(ch, { eventsTtlDays: config.eventsTtlDays });
+  let migrated = true;
+
+  const kvMaps = new Map<string, Promise<KvMap<unknown>>>();
+  const kv = <T>(bucket: string) => {
+    let m = kvMaps.get(bucket);
+    if (!m) kvMaps.set(bucket, (m = KvMap.open<unknown>(bus, bucket)));
+    return m as Promise<KvMap<T>>;
+  };
+  const keys = new KeyStore(await kv<KeyRecord>('fw_keys'), config.adminKey);
+  const svc: Services = { config, log, metrics, bus, ch, keys, kv, ready: () => migrated };
+
+  let bootstrapKey: string | null = null;
+  if (!keys.hasAdmin(BOOTSTRAP_TENANT)) {
+    bootstrapKey = (await keys.create(BOOTSTRAP_TENANT, ['ingest', 'read', 'admin'], 'bootstrap admin')).key;
+  }
+  const secrets = await kv<string>('fw_secrets');
+  let sessionSecret = secrets.get('session');
+  if (!sessionSecret) {
+    sessionSecret = crypto.randomBytes(32).toString('base64url');
+    await secrets.put('session', sessionSecret);
+  }
+
+  const roles: RoleHandle[] = [];
+  let writer: EventWriter | null = null;
+  if (config.roles.has('writer')) {
+    writer = new EventWriter({ bus, ch, log: log.child({ role: 'writer' }), metrics });
+    await writer.start();
+  }
+  for (const a of areas) {
+    const h = await a.start?.(svc);
+    if (h) roles.push(h);
+  }
+
+  const app = await buildApp({
+    svc,
+    sessionSecret,
+    plugins: areas.flatMap((a) => (a.routes ? [a.routes] : [])),
+  });
+
+  let closed = false;
+  return {
+    svc,
+    app,
+    nats,
+    writer,
+    bootstrapKey,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await app.close().catch((err) => log.warn({ err }, 'closing HTTP failed'));
+      for (const r of roles.reverse()) await r.stop().catch((err) => log.warn({ err, role: r.name }, 'stop failed'));
+      await writer?.stop().catch((err) => log.warn({ err }, 'writer stop failed'));
+      for (const m of kvMaps.values()) (await m.catch(() => null))?.close();
+      await bus.close().catch(() => {});
+      await ch.close().catch(() => {});
+      await nats?.stop();
+      migrated = false;
+    },
+  };
+}
