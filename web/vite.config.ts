@@ -1,0 +1,13 @@
+import { sveltekit } from '@sveltejs/kit/vite';
+import { defineConfig } from 'vite';
+
+// The API runs on the same origin in production; in `npm run dev:web` proxy it to a local
+// Floorwatch on :3000 so cookies and the WebSocket path behave the same.
+export default defineConfig({
+  plugins: [sveltekit()],
+  server: {
+    proxy: {
+      '/v1': { target: 'http://127.0.0.1:3000', ws: true },
+    },
+  },
+});
