@@ -19,8 +19,8 @@ export interface Config {
   rateLimitPerKey: number;
   /** days raw events are kept (0 = forever) */
   eventsTtlDays: number;
-  /** a demo start: simulated traffic into the `demo` tenant */
-  demo: boolean;
+  /** JetStream's duplicate window for fast retries (ms) */
+  natsDuplicateWindowMs: number;
 }
 
 export const ROLES = ['ingest', 'writer', 'engine', 'gateway', 'notifier', 'voc'] as const;
@@ -80,6 +80,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     maxBodyBytes: 5 * 1024 * 1024,
     rateLimitPerKey: int(env, 'RATE_LIMIT_PER_KEY', 0, 0, 1_000_000),
     eventsTtlDays: int(env, 'EVENTS_TTL_DAYS', 0, 0, 36500),
-    demo: env.FLOORWATCH_DEMO === '1',
+    natsDuplicateWindowMs: int(env, 'NATS_DUPLICATE_WINDOW_S', 120, 1, 86_400) * 1000,
   };
 }

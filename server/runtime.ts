@@ -2,6 +2,7 @@
 // config, roles) and stops them in the reverse order DESIGN asks for: stop taking
 // requests, drain consumers, flush writers, close NATS and ClickHouse.
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
@@ -48,9 +49,11 @@ export async function startRuntime(config: Config, log: Logger, areas: Area[] = 
   if (!natsUrl) {
     nats = await startNatsServer({ storeDir: path.join(config.dataDir, 'nats') });
     natsUrl = nats.url;
+    // Tools such as `npm run keys` find the private server of a running Floorwatch here.
+    fs.writeFileSync(path.join(config.dataDir, 'nats.url'), natsUrl);
     log.info({ url: natsUrl }, 'private nats-server started');
   }
-  const bus = await Bus.connect(natsUrl, log);
+  const bus = await Bus.connect(natsUrl, log, { duplicateWindowMs: config.natsDuplicateWindowMs });
   const ch = await openClickHouse(config);
   await migrate(ch, { eventsTtlDays: config.eventsTtlDays });
   let migrated = true;

@@ -23,7 +23,8 @@ export class BusUnavailable extends Error {
 
 const DAY_MS = 86_400_000;
 
-const STREAMS: Partial<StreamConfig>[] = [
+function streams(duplicateWindowMs: number): Partial<StreamConfig>[] {
+  return [
   {
     name: EVENTS_STREAM,
     subjects: ['cc.events.>'],
@@ -32,7 +33,7 @@ const STREAMS: Partial<StreamConfig>[] = [
     max_age: nanos(3 * DAY_MS),
     // Fast retries of the same event id are dropped by JetStream itself; later ones by
     // the writer and the engine (see sql/0001_events.sql).
-    duplicate_window: nanos(120_000),
+    duplicate_window: nanos(duplicateWindowMs),
   },
   { name: DLQ_STREAM, subjects: ['cc.dlq.>'], storage: StorageType.File, max_age: nanos(30 * DAY_MS) },
   {
@@ -49,7 +50,8 @@ const STREAMS: Partial<StreamConfig>[] = [
     max_age: nanos(7 * DAY_MS),
     duplicate_window: nanos(600_000),
   },
-];
+  ];
+}
 
 export class Bus {
   readonly js: JetStreamClient;
@@ -60,12 +62,13 @@ export class Bus {
     readonly nc: NatsConnection,
     readonly jsm: JetStreamManager,
     private log: Logger,
+    private duplicateWindowMs: number,
   ) {
     this.js = jetstream(nc, { timeout: 5_000 });
     void this.watchStatus();
   }
 
-  static async connect(url: string, log: Logger): Promise<Bus> {
+  static async connect(url: string, log: Logger, opts: { duplicateWindowMs?: number } = {}): Promise<Bus> {
     const nc = await connect({
       servers: url,
       name: 'floorwatch',
@@ -75,7 +78,7 @@ export class Bus {
       timeout: 5_000,
     });
     const jsm = await jetstreamManager(nc, { timeout: 5_000 });
-    const bus = new Bus(nc, jsm, log);
+    const bus = new Bus(nc, jsm, log, opts.duplicateWindowMs ?? 120_000);
     await bus.ensureStreams();
     return bus;
   }
@@ -99,7 +102,7 @@ export class Bus {
   }
 
   async ensureStreams(): Promise<void> {
-    for (const cfg of STREAMS) {
+    for (const cfg of streams(this.duplicateWindowMs)) {
       try {
         await this.jsm.streams.info(cfg.name!);
         await this.jsm.streams.update(cfg.name!, cfg);

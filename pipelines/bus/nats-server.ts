@@ -115,9 +115,13 @@ function killOrphan(pidFile: string) {
   try {
     const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
     if (!cmd.includes('nats-server')) return;
+    const ppid = Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
+    const parent = ppid > 1 ? fs.readFileSync(`/proc/${ppid}/cmdline`, 'utf8') : '';
+    if (parent.includes('node'))
+      throw new Error(`another Floorwatch (pid ${ppid}) is using this data directory; stop it or set another DATA_DIR`);
     process.kill(pid, 'SIGKILL');
     for (let i = 0; i < 100 && fs.existsSync(`/proc/${pid}`); i++) execFileSync('sleep', ['0.05']);
-  } catch {
-    /* not running */
+  } catch (err) {
+    if ((err as Error).message.startsWith('another Floorwatch')) throw err;
   }
 }

@@ -24,7 +24,9 @@ export interface WriterOptions {
   afterStore?: (events: BusEvent[]) => Promise<void>;
 }
 
-const ACK_WAIT_MS = 60_000;
+// Short enough that messages delivered to a writer that crashed come back quickly, long
+// enough for a buffered batch (retries call working() to extend it).
+const ACK_WAIT_MS = 15_000;
 /** ClickHouse errors that retrying cannot fix: the data itself is bad. */
 const PERMANENT_CODES = new Set(['6', '26', '27', '38', '41', '53', '69', '70', '72', '117', '130', '131']);
 
@@ -40,8 +42,8 @@ export class EventWriter {
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
   private stopping = false;
-  private oldestPendingAt = 0;
-  private lastStoredReceivedAt = 0;
+  private lag = { pending: -1, seconds: 0 };
+  private lagTimer: NodeJS.Timeout | null = null;
   private readonly o: Required<Omit<WriterOptions, 'afterStore'>> & Pick<WriterOptions, 'afterStore'>;
   private m;
 
@@ -56,31 +58,56 @@ export class EventWriter {
       failures: r.counter('fw_writer_insert_failures_total', 'failed ClickHouse inserts (retried)'),
       dlq: r.counter('fw_writer_dead_letters_total', 'messages sent to the dead-letter stream'),
     };
-    r.gauge('fw_writer_lag_seconds', 'age of the oldest event not yet stored').set(() => this.lagSeconds());
+    r.gauge('fw_writer_lag_seconds', 'age of the oldest accepted event not yet stored').set(() => this.lag.seconds);
+    r.gauge('fw_writer_pending_events', 'accepted messages not yet stored (-1 before the first poll)').set(
+      () => this.lag.pending,
+    );
   }
 
-  /** seconds since the oldest buffered (not yet stored) message arrived; 0 when idle */
-  lagSeconds(): number {
-    return this.oldestPendingAt ? (Date.now() - this.oldestPendingAt) / 1000 : 0;
+  /** How far behind the stream the writer is: messages not yet acked, and the age of the oldest. */
+  lagInfo(): { pending: number; seconds: number } {
+    return { ...this.lag };
+  }
+
+  private async pollLag() {
+    try {
+      const { bus, durable } = this.o;
+      const info = await bus.jsm.consumers.info(EVENTS_STREAM, durable);
+      const pending = info.num_pending + info.num_ack_pending;
+      let seconds = 0;
+      if (pending > 0) {
+        const oldest = await bus.jsm.streams.getMessage(EVENTS_STREAM, { seq: info.ack_floor.stream_seq + 1 }).catch(() => null);
+        if (oldest) seconds = Math.max(0, (Date.now() - oldest.time.getTime()) / 1000);
+      }
+      this.lag = { pending, seconds };
+    } catch {
+      /* the bus is down; keep the last figure */
+    }
   }
 
   async start(): Promise<void> {
     const { bus, durable } = this.o;
+    const cfg = {
+      ack_wait: ACK_WAIT_MS * 1_000_000,
+      max_ack_pending: 100_000,
+    };
     try {
       await bus.jsm.consumers.info(EVENTS_STREAM, durable);
+      await bus.jsm.consumers.update(EVENTS_STREAM, durable, cfg);
     } catch {
       await bus.jsm.consumers.add(EVENTS_STREAM, {
+        ...cfg,
         durable_name: durable,
         ack_policy: AckPolicy.Explicit,
         deliver_policy: DeliverPolicy.All,
-        ack_wait: ACK_WAIT_MS * 1_000_000,
-        max_ack_pending: 100_000,
         filter_subject: 'cc.events.>',
       });
     }
     const consumer = await bus.js.consumers.get(EVENTS_STREAM, durable);
-    this.messages = await consumer.consume({ max_messages: 2_000 });
+    this.messages = await consumer.consume({ max_messages: 256 });
     void this.loop();
+    await this.pollLag();
+    this.lagTimer = setInterval(() => void this.pollLag(), 1_000);
   }
 
   private async loop() {
@@ -95,7 +122,6 @@ export class EventWriter {
         await this.deadLetter(msg, `undecodable: ${(err as Error).message}`);
         continue;
       }
-      if (!this.oldestPendingAt) this.oldestPendingAt = Date.now();
       this.pending.push({ msg, events });
       this.pendingRows += events.length;
       if (this.pendingRows >= this.o.maxRows) await this.flush();
@@ -147,7 +173,6 @@ export class EventWriter {
         delay = Math.min(delay * 2, 5_000);
       }
     }
-    this.oldestPendingAt = this.pending.length ? Date.now() : 0;
   }
 
   /** Inserts events not stored before; returns how many rows were written. */
@@ -188,7 +213,6 @@ export class EventWriter {
       format: 'JSONEachRow',
       clickhouse_settings: { insert_deduplication_token: token },
     });
-    for (const r of rows) if (r.received_at > this.lastStoredReceivedAt) this.lastStoredReceivedAt = r.received_at;
     return rows.length;
   }
 
@@ -212,6 +236,7 @@ export class EventWriter {
   /** Stops taking messages and stores what is buffered. */
   async stop(): Promise<void> {
     this.stopping = true;
+    if (this.lagTimer) clearInterval(this.lagTimer);
     await this.messages?.close().catch(() => {});
     await this.flush();
   }

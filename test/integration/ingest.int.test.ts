@@ -78,7 +78,7 @@ describe('accepting events', () => {
 });
 
 describe('rejections', () => {
-  const good = () => everyType('r')[1];
+  const good = () => everyType('r')[1] as Record<string, unknown> & { queue: string };
 
   it('bad JSON → 400 problem+json', async () => {
     const r = await post(ev, '[{"id":', fw.admin);

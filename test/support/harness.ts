@@ -98,13 +98,17 @@ export async function spawnFloorwatch(env: Record<string, string>): Promise<Chil
 }
 
 /** Polls `fn` until it returns a truthy value or the time runs out. */
-export async function eventually<T>(fn: () => Promise<T> | T, timeoutMs = 15_000, stepMs = 100): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T> | T,
+  timeoutMs = 15_000,
+  stepMs = 100,
+): Promise<NonNullable<T>> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
       const v = await fn();
-      if (v) return v;
+      if (v) return v as NonNullable<T>;
       last = v;
     } catch (err) {
       last = err;
