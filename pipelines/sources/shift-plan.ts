@@ -1,0 +1,44 @@
+// Who works on a given local day, when they log in and out, and when they take their
+// breaks. Each day draws from its own seeded stream, so a day's roster does not depend
+// on how much of the simulation ran before it.
+import type { CenterPlan } from './center-plan.ts';
+import { DAY_MS, LocalClock } from './local-clock.ts';
+import { Rng } from './prng.ts';
+
+export interface BreakSlot {
+  at: number;
+  durationMs: number;
+  reason: 'break' | 'lunch';
+}
+
+export interface ShiftInstance {
+  agent: number;
+  start: number;
+  end: number;
+  breaks: BreakSlot[];
+}
+
+const MIN = 60_000;
+
+export function planDay(plan: CenterPlan, dayIndex: number, clock: LocalClock, seed: string | number): ShiftInstance[] {
+  const rng = new Rng(seed, `day:${dayIndex}`);
+  const weekday = LocalClock.weekday(dayIndex);
+  const factor = plan.profile.dayFactors[weekday] ?? 1;
+  // Weekend rosters shrink with the volume; weekdays lose a few agents to absence.
+  const attend = Math.min(0.97, factor * 0.97 + (factor < 0.8 ? 0.08 : 0));
+  const shifts: ShiftInstance[] = [];
+  plan.agents.forEach((a, i) => {
+    if (!rng.chance(a.night ? Math.max(attend, 0.8) : attend)) return;
+    const startLocal = dayIndex * DAY_MS + (a.shiftStartMin + rng.uniform(-4, 8)) * MIN;
+    const start = clock.fromLocal(startLocal);
+    const end = start + (a.shiftLengthMin + rng.uniform(-3, 10)) * MIN;
+    const len = end - start;
+    const breaks: BreakSlot[] = [
+      { at: start + len * 0.24 + rng.uniform(-15, 15) * MIN, durationMs: rng.uniform(12, 17) * MIN, reason: 'break' },
+      { at: start + len * 0.5 + rng.uniform(-30, 30) * MIN, durationMs: rng.uniform(28, 45) * MIN, reason: 'lunch' },
+      { at: start + len * 0.77 + rng.uniform(-15, 15) * MIN, durationMs: rng.uniform(12, 17) * MIN, reason: 'break' },
+    ];
+    shifts.push({ agent: i, start, end, breaks });
+  });
+  return shifts;
+}
