@@ -133,13 +133,15 @@ const tile = (
 });
 
 /**
- * The board every tenant starts with (`default`): the headline numbers of the whole
- * centre, the queue table, the agent board, alerts and the clock on a 10×8 grid.
- * The queue table lists every queue that exists at run time, so the board needs no
- * per-queue widgets; `scopes` only decides whether that table is worth its space.
+ * The board every tenant starts with (`default`), on a 12×9 grid: the headline numbers of
+ * the whole centre in two rows of tiles, the queue table and the agent board below, the
+ * alert ticker along the bottom. The queue table lists the queues that exist at run time
+ * and the agent board all agents, so the layout needs no per-queue widgets; `scopes` only
+ * decides whether a single-queue centre gets that queue's name on the table.
  */
 export function defaultBoard(scopes: ScopeInfo[]): Board {
-  const queues = scopes.filter((s) => s.kind === 'queue').length;
+  const queues = scopes.filter((s) => s.kind === 'queue');
+  const only = queues.length === 1 ? queues[0] : undefined;
   const below = (amber: number, red: number): Thresholds => ({ direction: 'below_is_bad', amber, red });
   const above = (amber: number, red: number): Thresholds => ({ direction: 'above_is_bad', amber, red });
   const widgets: Widget[] = [
@@ -148,17 +150,18 @@ export function defaultBoard(scopes: ScopeInfo[]): Board {
     tile('service-level', 'service_level', '15m', below(0.8, 0.7), 'Service level 15m'),
     tile('abandon-rate', 'abandon_rate', '15m', above(0.05, 0.1), 'Abandon rate 15m'),
     tile('asa', 'asa_s', '15m', above(20, 40), 'ASA 15m'),
+    tile('agents-available', 'agents.available', '15m', below(2, 0), 'Agents available'),
     tile('csat', 'csat', 'today', below(0.8, 0.7), 'CSAT today'),
     tile('backlog', 'backlog', '15m', above(50, 100), 'Backlog'),
-    tile('agents-available', 'agents.available', '15m', below(2, 0), 'Agents available'),
     tile('agents-busy', 'agents.busy', '15m', undefined, 'Agents busy'),
-    { kind: 'clock', id: 'clock', w: 2, h: 2 },
+    { kind: 'clock', id: 'clock', w: 6, h: 2 },
     {
-      kind: 'queues', id: 'queues', w: queues === 1 ? 5 : 6, h: 3, window: '15m',
+      kind: 'queues', id: 'queues', w: 6, h: 4, window: '15m',
+      ...(only ? { label: `${only.name ?? only.id} · 15m` } : {}),
       metrics: ['waiting', 'longest_wait_s', 'service_level', 'abandon_rate', 'asa_s', 'agents.available'],
     },
-    { kind: 'agents', id: 'agents', w: queues === 1 ? 5 : 4, h: 3, scope: 'all' },
-    { kind: 'alerts', id: 'alerts', w: 10, h: 1 },
+    { kind: 'agents', id: 'agents', w: 6, h: 4, scope: 'all' },
+    { kind: 'alerts', id: 'alerts', w: 12, h: 1 },
   ];
-  return { id: 'default', name: 'Contact centre', columns: 10, rows: 8, widgets };
+  return { id: 'default', name: 'Contact centre', columns: 12, rows: 9, widgets };
 }
