@@ -67,7 +67,7 @@ function rulesFor(rules: readonly KeywordRule[], lang: string): CompiledLexicon 
     for (let i = rules.length - 1; i >= 0; i--) {
       const r = rules[i];
       if (r.language && primaryLanguage(r.language) !== lang) continue;
-      const p: Payload & { rule?: number } = { rule: i };
+      const p: Payload = { rule: i };
       if (r.sentiment !== undefined) p.sent = weightPair(Math.max(-1, Math.min(1, r.sentiment)) * RULE_WEIGHT);
       addEntry(lex, r.pattern, p);
     }
@@ -98,7 +98,7 @@ function lookup(lex: CompiledLexicon, tokens: string[], i: number): { p: Payload
   let p: Payload | undefined;
   for (const n of nodes) {
     const q = n.payload;
-    if (q.sent || q.topics || q.neg || q.mod !== undefined || q.contrast || (q as { rule?: number }).rule !== undefined) {
+    if (q.sent || q.topics || q.neg || q.mod !== undefined || q.contrast || q.hypo || q.rule !== undefined) {
       p = p ? { ...q, ...p, topics: p.topics ?? q.topics } : q;
     }
   }
@@ -140,7 +140,7 @@ export function classify(text: string, opts: ClassifyOptions = {}): Classificati
     }
     let hit = ruleLex ? lookup(ruleLex, tokens, i) : undefined;
     if (hit) {
-      const idx = (hit.p as { rule?: number }).rule ?? -1;
+      const idx = hit.p.rule ?? -1;
       const r = opts.rules![idx];
       if (r && (r.category || r.subcategory) && (ruleTopic < 0 || idx < ruleTopic)) ruleTopic = idx;
       // A rule without its own sentiment leaves the words to the built-in lexicon.

@@ -105,6 +105,7 @@ function merge(into: Payload, add: Payload): void {
   if (add.topics) into.topics = [...(into.topics ?? []), ...add.topics];
   if (add.neg) into.neg = add.neg;
   if (add.hypo) into.hypo = true;
+  if (add.rule !== undefined) into.rule = add.rule;
   if (add.mod !== undefined) into.mod = add.mod;
   if (add.contrast) into.contrast = true;
 }
