@@ -33,6 +33,8 @@ export interface Payload {
   mod?: number;
   hypo?: boolean;
   contrast?: boolean;
+  /** Index of the tenant rule this entry came from. */
+  rule?: number;
 }
 
 interface Pattern {
