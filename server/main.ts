@@ -35,7 +35,8 @@ export async function main(configOverride?: Config): Promise<Runtime> {
       `\nFirst start: an admin key was created for tenant "default". It is shown only now; keep it safe:\n\n  ${rt.bootstrapKey}\n\n`,
     );
   }
-  log.info({ url }, 'Floorwatch is listening');
+  // Printed whatever the log level: people and scripts (tests, the demo) wait for it.
+  process.stdout.write(`Floorwatch is listening on ${url}\n`);
   let stopping = false;
   const stop = async (sig: string) => {
     if (stopping) return;

@@ -60,8 +60,8 @@ export interface ChildFloorwatch {
 }
 
 /** Floorwatch as a separate process (server/main.ts), ready when it listens. */
-export async function spawnFloorwatch(env: Record<string, string>): Promise<ChildFloorwatch> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+export async function spawnFloorwatch(env: Record<string, string>, nodeArgs: string[] = []): Promise<ChildFloorwatch> {
+  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'server/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', PORT: '0', ADMIN_KEY, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -72,7 +72,7 @@ export async function spawnFloorwatch(env: Record<string, string>): Promise<Chil
   const url = await new Promise<string>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`Floorwatch did not start:\n${out.slice(-2000)}`)), 60_000);
     const onData = () => {
-      const m = /"url":"(http:\/\/[^"]+)","msg":"Floorwatch is listening"/.exec(out);
+      const m = /Floorwatch is listening on (http:\/\/\S+)/.exec(out);
       if (m) {
         clearTimeout(t);
         resolve(m[1]);
