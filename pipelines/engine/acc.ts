@@ -1,0 +1,163 @@
+// Mergeable sums behind every windowed KPI. A record ("rec") is one outcome at one
+// instant (an arrival, an answer, a wrap, a survey score, a ticket step); a bucket, a
+// cached window and an edge scan all hold the same Acc, so adding, removing and
+// merging are one code path. Sums are of integer milliseconds or scores, so adding and
+// later removing a record is exact (no floating drift).
+import type { ScopeState } from './scope-state.ts';
+
+export const MIN = 60_000;
+
+/** Record kinds. */
+export const K = { ARR: 0, ANS: 1, ABN: 2, WRAP: 3, CSAT: 4, NPS: 5, CES: 6, TCR: 7, TSO: 8, FRT: 9 } as const;
+
+/** Field offsets in Acc.n */
+export const F = {
+  ARR: 0, ANS: 1, ANSW: 2, WSUM: 3, SLMET: 4, ABN: 5, ABNS: 6, HN: 7, HSUM: 8, FCRD: 9, FCRN: 10,
+  CSN: 11, CSTOP: 12, CSSUM: 13, NPN: 14, NPPRO: 15, NPDET: 16, CEN: 17, CESUM: 18,
+  TC: 19, TS: 20, FRN: 21, FRSUM: 22, NREC: 23,
+} as const;
+export const NF = 24;
+
+export interface RecSpec {
+  k: number;
+  t: number;
+  /** wait / handle / frt in ms (−1 when unknown), or a survey score */
+  v: number;
+  /** ANS: 1 = within SL threshold; ABN: 1 = short; WRAP: 0 no `resolved`, 1 false, 2 true */
+  f: number;
+  q: string | null;
+  ch: string | null;
+  ag: string | null;
+}
+
+export interface Rec extends RecSpec {
+  key: string;
+  /** all / queue / channel scopes */
+  sc: ScopeState[];
+  /** agent scope (the team scope is the agent's current team, resolved when applied) */
+  agent: ScopeState | null;
+}
+
+export const recKey = (r: RecSpec): string => `${r.k}|${r.t}|${r.v}|${r.f}|${r.q}|${r.ch}|${r.ag}`;
+
+export interface Acc {
+  n: Float64Array;
+  /** known waits of answered segments, ms, sorted ascending */
+  w: number[];
+}
+
+export const newAcc = (): Acc => ({ n: new Float64Array(NF), w: [] });
+
+export function insertSorted(a: number[], v: number): void {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const m = (lo + hi) >>> 1;
+    if (a[m] <= v) lo = m + 1; else hi = m;
+  }
+  if (lo === a.length) a.push(v); else a.splice(lo, 0, v);
+}
+
+export function removeSorted(a: number[], v: number): void {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const m = (lo + hi) >>> 1;
+    if (a[m] < v) lo = m + 1; else hi = m;
+  }
+  if (lo < a.length && a[lo] === v) {
+    if (lo === a.length - 1) a.pop(); else a.splice(lo, 1);
+  }
+}
+
+/** Sorted merge (sign 1) or multiset difference (sign −1) of two sorted arrays. */
+export function combineSorted(a: number[], b: number[], sign: number): number[] {
+  if (b.length === 0) return a;
+  if (sign > 0 && a.length === 0) return b.slice();
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  if (sign > 0) {
+    while (i < a.length && j < b.length) out.push(a[i] <= b[j] ? a[i++] : b[j++]);
+    while (i < a.length) out.push(a[i++]);
+    while (j < b.length) out.push(b[j++]);
+  } else {
+    while (i < a.length) {
+      if (j < b.length && a[i] === b[j]) { i++; j++; continue; }
+      if (j < b.length && b[j] < a[i]) { j++; continue; }
+      out.push(a[i++]);
+    }
+  }
+  return out;
+}
+
+export function applyRec(acc: Acc, r: RecSpec, s: number): void {
+  const n = acc.n;
+  n[F.NREC] += s;
+  switch (r.k) {
+    case K.ARR: n[F.ARR] += s; break;
+    case K.ANS:
+      n[F.ANS] += s;
+      if (r.v >= 0) {
+        n[F.ANSW] += s;
+        n[F.WSUM] += s * r.v;
+        if (s > 0) insertSorted(acc.w, r.v); else removeSorted(acc.w, r.v);
+      }
+      if (r.f & 1) n[F.SLMET] += s;
+      break;
+    case K.ABN:
+      n[F.ABN] += s;
+      if (r.f & 1) n[F.ABNS] += s;
+      break;
+    case K.WRAP:
+      n[F.HN] += s;
+      n[F.HSUM] += s * r.v;
+      if (r.f) {
+        n[F.FCRD] += s;
+        if (r.f === 2) n[F.FCRN] += s;
+      }
+      break;
+    case K.CSAT:
+      n[F.CSN] += s;
+      n[F.CSSUM] += s * r.v;
+      if (r.v >= 4) n[F.CSTOP] += s;
+      break;
+    case K.NPS:
+      n[F.NPN] += s;
+      if (r.v >= 9) n[F.NPPRO] += s;
+      else if (r.v <= 6) n[F.NPDET] += s;
+      break;
+    case K.CES: n[F.CEN] += s; n[F.CESUM] += s * r.v; break;
+    case K.TCR: n[F.TC] += s; break;
+    case K.TSO: n[F.TS] += s; break;
+    case K.FRT: n[F.FRN] += s; n[F.FRSUM] += s * r.v; break;
+  }
+}
+
+/** acc += sign · other (sums and waits). */
+export function addAcc(acc: Acc, other: Acc, sign: number): void {
+  const n = acc.n;
+  const o = other.n;
+  for (let i = 0; i < NF; i++) n[i] += sign * o[i];
+  if (other.w.length) acc.w = combineSorted(acc.w, other.w, sign);
+}
+
+/** k-th smallest (1-based) of the union of two sorted arrays, in O(log). */
+export function kth(a: number[], b: number[], k: number): number {
+  let lo = Math.max(0, k - b.length);
+  let hi = Math.min(k, a.length);
+  for (;;) {
+    const i = (lo + hi) >>> 1;
+    const j = k - i;
+    if (i > 0 && j < b.length && a[i - 1] > b[j]) hi = i - 1;
+    else if (j > 0 && i < a.length && b[j - 1] > a[i]) lo = i + 1;
+    else return Math.max(i > 0 ? a[i - 1] : -Infinity, j > 0 ? b[j - 1] : -Infinity);
+  }
+}
+
+/** 90th percentile, nearest rank, of the union of two sorted wait lists (ms). */
+export function p90(a: number[], b: number[]): number | null {
+  const n = a.length + b.length;
+  if (n === 0) return null;
+  return kth(a, b, Math.ceil((9 * n) / 10));
+}
