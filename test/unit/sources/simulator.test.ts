@@ -1,6 +1,6 @@
 import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
-import { EventSchemas, type CcEvent, type EventOf } from '../../../pipelines/events/schema.ts';
+import { EventSchemas, SCORE_RANGES, type CcEvent, type EventOf } from '../../../pipelines/events/schema.ts';
 import { LocalClock } from '../../../pipelines/sources/local-clock.ts';
 import { expectedContacts, generateEvents, planCenter, type SimOptions } from '../../../pipelines/sources/simulator.ts';
 
@@ -172,7 +172,7 @@ describe('simulator', () => {
     expect(withComment.filter((f) => f.language).length / withComment.length).toBeGreaterThan(0.7);
     expect(withComment.some((f) => f.language === 'cs' && /[ěščřžýáíéůú]/.test(f.comment!))).toBe(true);
     for (const f of fb) {
-      const [lo, hi] = { csat: [1, 5], nps: [0, 10], ces: [1, 7] }[f.survey];
+      const [lo, hi] = SCORE_RANGES[f.survey];
       expect(f.score).toBeGreaterThanOrEqual(lo);
       expect(f.score).toBeLessThanOrEqual(hi);
     }
