@@ -172,7 +172,7 @@ describe('simulator', () => {
     expect(withComment.filter((f) => f.language).length / withComment.length).toBeGreaterThan(0.7);
     expect(withComment.some((f) => f.language === 'cs' && /[ěščřžýáíéůú]/.test(f.comment!))).toBe(true);
     for (const f of fb) {
-      const [lo, hi] = SCORE_RANGES[f.survey];
+      const [lo, hi] = SCORE_RANGES[f.survey as keyof typeof SCORE_RANGES];
       expect(f.score).toBeGreaterThanOrEqual(lo);
       expect(f.score).toBeLessThanOrEqual(hi);
     }
