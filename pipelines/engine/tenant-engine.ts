@@ -9,6 +9,7 @@ import {
   CR, TR, deriveContact, deriveTicket, insertEv,
   type ContactEv, type OpenSpec, type TicketEv, type TicketStatus,
 } from './derive.ts';
+import { tenantFromJSON, tenantToJSON, type TenantState } from './engine-state.ts';
 import { agentsRequired } from './erlang.ts';
 import { buildMetrics, type ScopeExtras } from './metrics.ts';
 import { ScopeState } from './scope-state.ts';
@@ -511,6 +512,16 @@ export class TenantEngine {
     const d = this.dirty;
     this.dirty = new Set();
     return d;
+  }
+
+  // ---- restart safety ----
+
+  toJSON(): TenantState {
+    return tenantToJSON(this);
+  }
+
+  static fromJSON(s: TenantState): TenantEngine {
+    return tenantFromJSON(s);
   }
 
   // ---- memory ----
