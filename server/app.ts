@@ -8,6 +8,7 @@ import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
+import websocket from '@fastify/websocket';
 import type { Services } from './context.ts';
 import { problem } from './errors.ts';
 import { Sessions, SESSION_COOKIE } from './auth/sessions.ts';
@@ -71,6 +72,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
 
   await app.register(cookie);
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (req) => {
     const auth = req.headers.authorization;

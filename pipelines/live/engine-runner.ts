@@ -1,0 +1,211 @@
+// The engine role: feeds the pure TenantEngines from JetStream, publishes a ScopeSnapshot
+// per changed scope at most every 250 ms and every scope once a second (time-driven
+// values move even without events), answers "everything now" requests from gateways,
+// and saves snapshots (state + the stream sequence it covers) for restart.
+import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Msg, Subscription } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import type { Bus } from '../bus/bus.ts';
+import { EVENTS_STREAM, kpiSubject } from '../bus/subjects.ts';
+import type { BusEvent } from '../events/schema.ts';
+import { TenantEngine, tenantFromJSON, tenantToJSON, type TenantState } from '../engine/index.ts';
+import { WINDOWS, type Metrics, type QueuePolicy, type ScopeSnapshot, type Window } from '../engine/types.ts';
+
+export const KPI_REQUEST_SUBJECT = (tenant: string) => `cc.kpi-req.${tenant}`;
+
+export interface TenantConfigSource {
+  timeZone(tenant: string): string;
+  policies(tenant: string): Record<string, Partial<QueuePolicy>>;
+  /** called with a tenant whose time zone or queue policies changed */
+  onChange(fn: (tenant: string) => void): void;
+}
+
+export interface EngineRunnerOptions {
+  bus: Bus;
+  ch: ClickHouseClient;
+  log: Logger;
+  config: TenantConfigSource;
+  now?: () => number;
+  publishEveryMs?: number;
+  fullEveryMs?: number;
+  saveEveryMs?: number;
+  /** per snapshot hook (alerts evaluate here) */
+  onSnapshot?: (s: ScopeSnapshot) => void;
+}
+
+export class EngineRunner {
+  readonly engines = new Map<string, TenantEngine>();
+  private messages: ConsumerMessages | null = null;
+  private timers: NodeJS.Timeout[] = [];
+  private subs: Subscription[] = [];
+  /** KPIs computed by other roles (voice of the customer), merged into every snapshot */
+  private ext = new Map<string, Map<string, Partial<Record<Window, Metrics>>>>();
+  private lastSeq = 0;
+  private savedSeq = 0;
+  private lastFull = 0;
+  private enc = new TextEncoder();
+  private readonly now: () => number;
+  /** resolves once the replay reached the end of the stream as it was at start */
+  caughtUp: Promise<void>;
+  private markCaughtUp!: () => void;
+
+  constructor(private o: EngineRunnerOptions) {
+    this.now = o.now ?? Date.now;
+    this.caughtUp = new Promise((r) => (this.markCaughtUp = r));
+    o.config.onChange((t) => {
+      const e = this.engines.get(t);
+      if (!e) return;
+      e.setTimeZone(o.config.timeZone(t));
+      for (const [q, p] of Object.entries(o.config.policies(t))) e.setQueuePolicy(q, p);
+      this.lastFull = 0; // republish everything with the new settings at the next tick
+    });
+  }
+
+  engine(tenant: string): TenantEngine {
+    let e = this.engines.get(tenant);
+    if (!e) {
+      e = new TenantEngine({ tenant, timeZone: this.o.config.timeZone(tenant), policies: this.o.config.policies(tenant) });
+      this.engines.set(tenant, e);
+    }
+    return e;
+  }
+
+  async start(): Promise<void> {
+    await this.restore();
+    const { bus } = this.o;
+    const info = await bus.jsm.streams.info(EVENTS_STREAM);
+    const endSeq = info.state.last_seq;
+    if (endSeq <= this.lastSeq) this.markCaughtUp();
+    // An ordered (ephemeral) consumer: the engine's position is its own snapshot's
+    // sequence, not a durable's, so state and position always agree.
+    const opts = this.lastSeq > 0
+      ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.lastSeq + 1 }
+      : { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(this.now() - 26 * 3_600_000).toISOString() };
+    const consumer = await bus.js.consumers.get(EVENTS_STREAM, opts);
+    this.messages = await consumer.consume({ max_messages: 512 });
+    void (async () => {
+      for await (const m of this.messages!) {
+        this.ingest(m.subject, m.data, m.seq);
+        if (m.seq >= endSeq) this.markCaughtUp();
+      }
+    })().catch((err) => this.o.log.error({ err }, 'engine consumer stopped'));
+
+    this.subs.push(
+      bus.nc.subscribe('cc.kpi-req.*', { callback: (_err, msg) => this.answer(msg) }),
+      bus.nc.subscribe('cc.kpi-ext.*', { callback: (_err, msg) => this.acceptExt(msg) }),
+    );
+    this.timers.push(setInterval(() => this.tick(), this.o.publishEveryMs ?? 250));
+    this.timers.push(setInterval(() => void this.save(), this.o.saveEveryMs ?? 30_000));
+  }
+
+  /** applies one bus message (a JSON array of events); exposed for tests and benches */
+  ingest(subject: string, data: Uint8Array, seq: number): void {
+    let events: BusEvent[];
+    try {
+      const body = JSON.parse(new TextDecoder().decode(data));
+      events = Array.isArray(body) ? body : [body];
+    } catch {
+      this.lastSeq = Math.max(this.lastSeq, seq); // the writer dead-letters it; nothing to count
+      return;
+    }
+    const tenant = subject.split('.')[2];
+    const e = this.engine(tenant);
+    for (const ev of events) if (ev && typeof ev.ts === 'number') e.apply(ev);
+    this.lastSeq = Math.max(this.lastSeq, seq);
+  }
+
+  private tick() {
+    const now = this.now();
+    const full = now - this.lastFull >= (this.o.fullEveryMs ?? 1_000);
+    if (full) this.lastFull = now;
+    for (const [tenant, e] of this.engines) {
+      const dirty = e.takeDirty();
+      const snaps = full ? e.snapshotAll(now) : [...dirty].flatMap((s) => e.snapshot(s, now) ?? []);
+      for (const s of snaps) this.publish(tenant, s);
+      if (full) e.evict(now);
+    }
+  }
+
+  private acceptExt(msg: Msg) {
+    const tenant = msg.subject.split('.')[2];
+    try {
+      const x = JSON.parse(new TextDecoder().decode(msg.data)) as { scope: string; windows: Partial<Record<Window, Metrics>> };
+      if (typeof x.scope !== 'string' || typeof x.windows !== 'object') return;
+      let m = this.ext.get(tenant);
+      if (!m) this.ext.set(tenant, (m = new Map()));
+      m.set(x.scope, x.windows);
+      const snap = this.engine(tenant).snapshot(x.scope, this.now());
+      if (snap) this.publish(tenant, snap);
+    } catch {
+      /* ignore a malformed fragment */
+    }
+  }
+
+  private withExt(tenant: string, s: ScopeSnapshot): ScopeSnapshot {
+    const x = this.ext.get(tenant)?.get(s.scope);
+    if (!x) return s;
+    for (const w of WINDOWS) if (x[w]) s.windows[w] = { ...s.windows[w], ...x[w] };
+    return s;
+  }
+
+  private publish(tenant: string, s: ScopeSnapshot) {
+    s = this.withExt(tenant, s);
+    this.o.bus.nc.publish(kpiSubject(tenant, s.scope), this.enc.encode(JSON.stringify(s)));
+    this.o.onSnapshot?.(s);
+  }
+
+  /** A gateway that just subscribed a tenant asks for every scope at once. */
+  private answer(msg: Msg) {
+    const tenant = msg.subject.split('.')[2];
+    const e = this.engines.get(tenant);
+    const snaps = e ? e.snapshotAll(this.now()).map((s) => this.withExt(tenant, s)) : [];
+    msg.respond(this.enc.encode(JSON.stringify(snaps)));
+  }
+
+  private async restore() {
+    const rows = await (
+      await this.o.ch.query({
+        query: 'SELECT tenant, seq, state FROM engine_snapshots FINAL',
+        format: 'JSONEachRow',
+      })
+    ).json<{ tenant: string; seq: number | string; state: string }>();
+    // One sequence for all tenants: replay from the oldest, tenants ahead skip duplicates
+    // through their restored id sets.
+    let seq = Infinity;
+    for (const r of rows) {
+      const e = tenantFromJSON(JSON.parse(r.state) as TenantState);
+      e.setTimeZone(this.o.config.timeZone(r.tenant));
+      for (const [q, p] of Object.entries(this.o.config.policies(r.tenant))) e.setQueuePolicy(q, p);
+      this.engines.set(r.tenant, e);
+      seq = Math.min(seq, Number(r.seq));
+    }
+    this.lastSeq = this.savedSeq = Number.isFinite(seq) ? seq : 0;
+    if (rows.length) this.o.log.info({ tenants: rows.length, seq: this.lastSeq }, 'engine restored from snapshot');
+  }
+
+  async save(): Promise<void> {
+    if (this.lastSeq === this.savedSeq) return;
+    const seq = this.lastSeq;
+    const now = this.now();
+    const values = [...this.engines].map(([tenant, e]) => ({
+      tenant,
+      seq,
+      saved_at: now,
+      state: JSON.stringify(tenantToJSON(e)),
+    }));
+    try {
+      await this.o.ch.insert({ table: 'engine_snapshots', values, format: 'JSONEachRow' });
+      this.savedSeq = seq;
+    } catch (err) {
+      this.o.log.warn({ err: (err as Error).message }, 'engine snapshot not saved; will retry');
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    for (const s of this.subs) s.unsubscribe();
+    await this.messages?.close().catch(() => {});
+    await this.save();
+  }
+}
