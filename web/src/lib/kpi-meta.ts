@@ -57,6 +57,13 @@ export const KPI_META: Record<TileMetric, KpiMeta> = {
   'agents.offline': { label: 'Agents offline', short: 'Offline', unit: 'count' },
 };
 
+/** KPIs that describe "now" and read the same in every window. */
+const INSTANT = new Set<TileMetric>([
+  'waiting', 'longest_wait_s', 'backlog', 'backlog_breached', 'voc_overdue', 'agents_required',
+  'agents.available', 'agents.busy', 'agents.wrap_up', 'agents.away', 'agents.offline',
+]);
+export const isInstant = (metric: TileMetric): boolean => INSTANT.has(metric);
+
 export const NO_VALUE = '–';
 const MINUS = '−';
 const counts = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
