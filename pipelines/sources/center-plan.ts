@@ -129,7 +129,7 @@ function planQueues(spec: number | string[], rng: Rng): QueueDef[] {
 }
 
 function planAgents(n: number, queues: QueueDef[], rng: Rng): AgentDef[] {
-  const nightCount = n >= 4 ? Math.max(1, Math.round(n * 0.05)) : 0;
+  const nightCount = n >= 4 ? Math.max(1, Math.ceil(n * 0.07)) : 0;
   const dayCount = n - nightCount;
   // Primary queues by largest remainder, so skills follow the volume split.
   const quotas = queues.map((q) => q.share * dayCount);
@@ -176,11 +176,16 @@ export function shapeAt(hourly: readonly number[], hour: number): number {
   return hourly[h] + (hourly[(h + 1) % 24] - hourly[h]) * f;
 }
 
-// Greedy "staff to the curve" over half-hour slots: each shift goes where demand per
-// already-planned agent is highest (a D'Hondt-like apportionment of agents to starts).
+// Greedy "staff to the curve" over half-hour slots: each shift goes where the demand per
+// already-planned agent is highest, squared so the worst-covered slots weigh most.
+// Demand gets a square-root margin: thin hours need relatively more agents (Erlang C).
 function staffToCurve(count: number, hourly: readonly number[]): number[] {
   const candidates: number[] = [];
-  for (let s = 6 * 60 + 30; s <= 13 * 60; s += 30) candidates.push(s);
+  for (let s = 6 * 60; s <= 14 * 60; s += 30) candidates.push(s);
+  const need = (slot: number) => {
+    const d = shapeAt(hourly, (slot + 0.5) / 2);
+    return d + 0.3 * Math.sqrt(d);
+  };
   const staff = new Array<number>(48).fill(0);
   const starts: number[] = [];
   for (let i = 0; i < count; i++) {
@@ -190,7 +195,7 @@ function staffToCurve(count: number, hourly: readonly number[]): number[] {
       let score = 0;
       for (let m = s; m < s + SHIFT_MIN; m += 30) {
         const slot = Math.floor(m / 30) % 48;
-        score += shapeAt(hourly, (slot + 0.5) / 2) / (staff[slot] + 1);
+        score += (need(slot) / (staff[slot] + 1)) ** 2;
       }
       if (score > bestScore) [best, bestScore] = [s, score];
     }

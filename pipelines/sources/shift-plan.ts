@@ -22,13 +22,22 @@ const MIN = 60_000;
 
 export function planDay(plan: CenterPlan, dayIndex: number, clock: LocalClock, seed: string | number): ShiftInstance[] {
   const rng = new Rng(seed, `day:${dayIndex}`);
-  const weekday = LocalClock.weekday(dayIndex);
-  const factor = plan.profile.dayFactors[weekday] ?? 1;
-  // Weekend rosters shrink with the volume; weekdays lose a few agents to absence.
-  const attend = Math.min(0.97, factor * 0.97 + (factor < 0.8 ? 0.08 : 0));
+  const factor = plan.profile.dayFactors[LocalClock.weekday(dayIndex)] ?? 1;
+  // Rosters follow the day's volume (weekends shrink), minus a few absences. Agents are
+  // taken at even steps through the list sorted by shift start, so every part of the
+  // day keeps its share of the staff.
+  const attend = Math.min(0.97, factor * 1.1);
+  const day = plan.agents.map((a, i) => ({ a, i })).filter((x) => !x.a.night);
+  day.sort((x, y) => x.a.shiftStartMin - y.a.shiftStartMin || x.i - y.i);
+  const step = 1 / attend;
+  const working = new Set<number>();
+  for (let pos = rng.uniform(0, step); pos < day.length; pos += step) working.add(day[Math.floor(pos)].i);
+  plan.agents.forEach((a, i) => {
+    if (a.night && rng.chance(0.95)) working.add(i);
+  });
   const shifts: ShiftInstance[] = [];
   plan.agents.forEach((a, i) => {
-    if (!rng.chance(a.night ? Math.max(attend, 0.8) : attend)) return;
+    if (!working.has(i)) return;
     const startLocal = dayIndex * DAY_MS + (a.shiftStartMin + rng.uniform(-4, 8)) * MIN;
     const start = clock.fromLocal(startLocal);
     const end = start + (a.shiftLengthMin + rng.uniform(-3, 10)) * MIN;
