@@ -77,6 +77,7 @@ export function tenantFromJSON(s: TenantState): TenantEngine {
   const e = new TenantEngine({ tenant: s.tenant, timeZone: s.timeZone, policies: s.policies });
   e.horizon = s.horizon ?? -Infinity;
   for (const [id, ts] of s.ids) e.ids.set(id, ts);
+  for (const [key] of s.scopes) e.scope(key); // same order as before: scopes() stays stable
   const recs = s.recs.map(([t, k, v, f, q, ch, ag]) => e.mkRec({ t, k, v, f, q, ch, ag }));
   for (const [key, buckets] of s.scopes) {
     const sc = e.scope(key);

@@ -49,6 +49,8 @@ export interface TicketState {
 const HOUR = 3_600_000;
 /** records stay in their minute bucket this long past the 1h window (late events, edges) */
 const REC_MARGIN = 2 * MIN;
+/** a contact still waiting or in handling after this long lost an event: stop counting it */
+const MAX_OPEN = 24 * HOUR;
 const KINDS = new Set<string>(['queue', 'channel', 'team', 'agent']);
 
 export class TenantEngine {
@@ -421,7 +423,9 @@ export class TenantEngine {
         today: this.compute(sc, 2, starts, now, staff),
       },
     };
-    if (sc.kind !== 'channel') snap.agents = this.members(sc).map((a) => a.toRow());
+    if (sc.kind !== 'channel') {
+      snap.agents = this.members(sc).map((a) => a.toRow()).sort((x, y) => (x.agent_id < y.agent_id ? -1 : 1));
+    }
     return snap;
   }
 
@@ -528,9 +532,9 @@ export class TenantEngine {
 
   /**
    * Releases what no window can need at `now` or later: buckets before every window,
-   * records (kept for window edges) older than the last hour, settled contacts and
-   * closed tickets, old agent states, and event ids older than today − 1 h (events
-   * older than that are ignored from then on).
+   * records (kept for window edges) older than the last hour, settled contacts, contacts
+   * silent for 24 h (a lost event), closed tickets, old agent states, and event ids
+   * older than today − 1 h (events older than that are ignored from then on).
    */
   evict(now: number): void {
     const day = this.clock.start(now);
@@ -542,8 +546,8 @@ export class TenantEngine {
     this.horizon = Math.max(this.horizon, oldestStart - HOUR);
     for (const [id, ts] of this.ids) if (ts < this.horizon) this.ids.delete(id);
     for (const [id, c] of this.contacts) {
-      const stale = c.last < this.horizon;
-      if (stale || (c.open.length === 0 && !c.pending && c.last < recFrom)) {
+      const settled = c.open.length === 0 && !c.pending;
+      if (settled ? c.last < recFrom : c.last < now - MAX_OPEN) {
         for (const o of c.open) this.applyOpen(o, -1);
         this.contacts.delete(id);
       }
