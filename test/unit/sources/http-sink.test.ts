@@ -107,6 +107,30 @@ describe('HttpSink', () => {
     await sink.close();
   });
 
+  it('keeps at most `concurrency` requests in flight', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const server = http.createServer((req, res) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      req.resume();
+      req.on('end', () =>
+        setTimeout(() => {
+          inFlight--;
+          res.writeHead(202).end('{}');
+        }, 15),
+      );
+    });
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const sink = new HttpSink({ url, key: 'k', batchSize: 20, concurrency: 2, log: () => {} });
+    for (const e of events.slice(0, 400)) await sink.push(e);
+    await sink.close();
+    expect(sink.stats.accepted).toBe(400);
+    expect(peak).toBe(2);
+  });
+
   it('reads Retry-After as seconds or an HTTP date', () => {
     expect(parseRetryAfter('3')).toBe(3000);
     expect(parseRetryAfter(new Date(10_000).toUTCString(), 4_000)).toBe(6000);
