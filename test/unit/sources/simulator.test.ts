@@ -1,6 +1,7 @@
 import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
 import { EventSchemas, SCORE_RANGES, type CcEvent, type EventOf } from '../../../pipelines/events/schema.ts';
+import { validateEvent } from '../../../server/ingest/validate.ts';
 import { LocalClock } from '../../../pipelines/sources/local-clock.ts';
 import { expectedContacts, generateEvents, planCenter, type SimOptions } from '../../../pipelines/sources/simulator.ts';
 
@@ -51,6 +52,9 @@ describe('simulator', () => {
     for (const e of events) {
       const schema = EventSchemas[e.type];
       if (!Value.Check(schema, e)) throw new Error(`${JSON.stringify(e)}: ${[...Value.Errors(schema, e)][0]?.message}`);
+      // The ingest route's own rules too (score ranges, calendar times).
+      const verdict = validateEvent(e, 'sim', base.to);
+      if (!verdict.ok) throw new Error(`${JSON.stringify(e)}: ${verdict.errors.join('; ')}`);
       const t = Date.parse(e.time);
       expect(t).toBeGreaterThanOrEqual(last);
       last = t;
