@@ -144,9 +144,12 @@ export class AgentFloor {
     return best;
   }
 
-  /** Any logged-in agent serving the queue (ticket work happens between contacts). */
+  /**
+   * Any logged-in agent serving the queue (ticket work happens between contacts); in a
+   * center too small for every queue to have agents, any logged-in agent.
+   */
   anyOnShift(queue: string): Agent | undefined {
-    const list = (this.byQueue.get(queue) ?? []).filter((a) => a.onShift);
+    const list = (this.byQueue.get(queue) ?? this.agents).filter((a) => a.onShift);
     return list.length ? this.sim.rng.pick(list) : undefined;
   }
 

@@ -218,7 +218,8 @@ export function meanHandleS(queues: readonly QueueDef[]): number {
   return total;
 }
 
-// Volume at which the tightest planned half hour of a weekday reaches TARGET_OCCUPANCY.
+// Volume at which the tightest staffed half hour of a weekday reaches TARGET_OCCUPANCY.
+// Half hours nobody covers (tiny centers) are left out: their callers simply abandon.
 function sizeVolume(agents: readonly AgentDef[], queues: readonly QueueDef[], hourly: readonly number[]): number {
   const handle = meanHandleS(queues);
   let peak = Infinity;
@@ -229,9 +230,11 @@ function sizeVolume(agents: readonly AgentDef[], queues: readonly QueueDef[], ho
       const rel = (m - a.shiftStartMin + 1440) % 1440;
       if (rel < a.shiftLengthMin) staffed++;
     }
+    if (staffed === 0) continue;
     const shape = shapeAt(hourly, m / 60);
     const perHour = (TARGET_OCCUPANCY * PRESENCE * staffed * 3600) / (shape * handle);
     peak = Math.min(peak, perHour);
   }
-  return Number.isFinite(peak) ? Math.round(peak * 10) / 10 : 0;
+  if (!Number.isFinite(peak)) peak = (TARGET_OCCUPANCY * PRESENCE * agents.length * 3600) / handle;
+  return Math.round(peak * 10) / 10;
 }

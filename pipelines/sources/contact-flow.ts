@@ -23,7 +23,7 @@ const SEC = 1000;
 const RING_S: Record<ContactChannel, [number, number]> = { voice: [3, 9], chat: [1, 4], callback: [6, 15] };
 
 export class ContactFlow {
-  private readonly waiting = new Map<string, { items: { c: Contact; seg: number }[]; head: number }>();
+  private readonly waiting = new Map<string, Fifo>();
   private readonly queues: QueueDef[];
   private readonly customers: number;
 
@@ -77,6 +77,7 @@ export class ContactFlow {
     if (agent) return this.connect(agent, c);
     const q = this.waiting.get(c.queue.id)!;
     const seg = c.segment;
+    trim(q);
     q.items.push({ c, seg });
     const patience = sim.rng.exponential(CHANNEL_MODEL[c.channel].patienceS * SEC * patienceFactor);
     sim.after(patience, () => this.abandon(c, seg));
@@ -99,12 +100,7 @@ export class ContactFlow {
     for (const qid of a.def.queues) {
       const q = this.waiting.get(qid);
       if (!q) continue;
-      // Entries of abandoned, transferred or answered segments are skipped lazily.
-      while (q.head < q.items.length && !isLive(q.items[q.head])) q.head++;
-      if (q.head > 256 && q.head * 2 > q.items.length) {
-        q.items = q.items.slice(q.head);
-        q.head = 0;
-      }
+      trim(q);
       const head = q.items[q.head]?.c;
       if (head && (!best || head.segStart < best.segStart)) best = head;
     }
@@ -168,6 +164,21 @@ export class ContactFlow {
       sim.after(Math.max(3, sim.rng.lognormal(15, WRAP_SIGMA)) * SEC, () => this.floor.free(a));
     }
     this.enqueue(c, 1.5);
+  }
+}
+
+interface Fifo {
+  items: { c: Contact; seg: number }[];
+  head: number;
+}
+
+// Entries of abandoned, transferred or answered segments are dropped lazily from the
+// front, and the array is compacted now and then (a queue nobody serves must not grow).
+function trim(q: Fifo): void {
+  while (q.head < q.items.length && !isLive(q.items[q.head])) q.head++;
+  if (q.head > 256 && q.head * 2 > q.items.length) {
+    q.items = q.items.slice(q.head);
+    q.head = 0;
   }
 }
 

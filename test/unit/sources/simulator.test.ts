@@ -66,6 +66,17 @@ describe('simulator', () => {
     for (const type of Object.keys(EventSchemas)) expect(ofType(events, type as CcEvent['type']).length, type).toBeGreaterThan(0);
   });
 
+  it('gives a tiny center traffic too, and serves queues without skilled agents through tickets', () => {
+    const tiny = generateEvents({ ...base, agents: 2, queues: 8, to: MON + DAY });
+    expect(ofType(tiny, 'contact.queued').length).toBeGreaterThan(20);
+    expect(ofType(tiny, 'contact.answered').length).toBeGreaterThan(10);
+    const served = new Set(ofType(tiny, 'agent.state').flatMap((e) => e.queues ?? []));
+    const orphanTickets = ofType(tiny, 'ticket.created').filter((t) => !served.has(t.queue)).map((t) => t.ticket_id);
+    const replied = new Set(ofType(tiny, 'ticket.replied').map((r) => r.ticket_id));
+    expect(orphanTickets.length).toBeGreaterThan(0);
+    expect(orphanTickets.some((id) => replied.has(id))).toBe(true);
+  });
+
   it('keeps contacts and agent states consistent', () => {
     const agentState = new Map<string, string>();
     const handling = new Map<string, string>(); // agent -> contact
