@@ -1,0 +1,89 @@
+// ClickHouse side of the VoC loop: append-only inserts of submissions and changes, and the
+// read that restores the in-memory view at start. Every value is bound as a parameter.
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { FeedbackChange } from './workflow.ts';
+import type { ChangeRecord, ItemRecord } from './feedback-view.ts';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export async function insertItems(ch: ClickHouseClient, recs: readonly ItemRecord[]): Promise<void> {
+  if (recs.length === 0) return;
+  await ch.insert({
+    table: 'feedback_items',
+    format: 'JSONEachRow',
+    values: recs.map((r) => ({ ...r, submitted_at: iso(r.submitted_at), classified_at: iso(r.classified_at) })),
+  });
+}
+
+export async function insertChanges(ch: ClickHouseClient, recs: readonly ChangeRecord[]): Promise<void> {
+  if (recs.length === 0) return;
+  await ch.insert({
+    table: 'feedback_changes',
+    format: 'JSONEachRow',
+    values: recs.map(({ tenant, change_id, seq, change }) => {
+      const { feedback_id, at, actor, kind, ...data } = change;
+      return { tenant, feedback_id, change_id, at: iso(at), seq, actor, kind, data: JSON.stringify(data) };
+    }),
+  });
+}
+
+interface ChangeRow {
+  tenant: string;
+  feedback_id: string;
+  change_id: string;
+  at: number;
+  seq: number;
+  actor: string;
+  kind: string;
+  data: string;
+}
+
+export function changeFromRow(r: ChangeRow): ChangeRecord {
+  const change = { ...JSON.parse(r.data), feedback_id: r.feedback_id, at: Number(r.at), actor: r.actor, kind: r.kind } as FeedbackChange;
+  return { tenant: r.tenant, change_id: r.change_id, seq: Number(r.seq), change };
+}
+
+/** Submissions since `since` (every tenant) and every change made since then. */
+export async function loadSince(ch: ClickHouseClient, since: number): Promise<{ items: ItemRecord[]; changes: ChangeRecord[] }> {
+  const items = await (
+    await ch.query({
+      query: `SELECT * EXCEPT (submitted_at, classified_at),
+                toUnixTimestamp64Milli(submitted_at) AS submitted_at, toUnixTimestamp64Milli(classified_at) AS classified_at
+              FROM feedback_items FINAL WHERE submitted_at >= fromUnixTimestamp64Milli({since:Int64})
+              ORDER BY tenant, submitted_at, feedback_id`,
+      query_params: { since },
+      format: 'JSONEachRow',
+    })
+  ).json<ItemRecord>();
+  for (const r of items) {
+    r.submitted_at = Number(r.submitted_at);
+    r.classified_at = Number(r.classified_at);
+    r.score = Number(r.score);
+    r.language_detected = Boolean(r.language_detected);
+    r.sentiment = r.sentiment === null ? null : Number(r.sentiment);
+  }
+  const rows = await (
+    await ch.query({
+      query: `SELECT tenant, feedback_id, change_id, toUnixTimestamp64Milli(at) AS at, seq, actor, kind, data
+              FROM feedback_changes FINAL WHERE at >= fromUnixTimestamp64Milli({since:Int64})
+              ORDER BY tenant, at, seq`,
+      query_params: { since },
+      format: 'JSONEachRow',
+    })
+  ).json<ChangeRow>();
+  return { items, changes: rows.map(changeFromRow) };
+}
+
+/** The stored change log of one item, oldest first (the audit trail of GET /feedback/:id). */
+export async function changeLog(ch: ClickHouseClient, tenant: string, id: string): Promise<ChangeRecord[]> {
+  const rows = await (
+    await ch.query({
+      query: `SELECT tenant, feedback_id, change_id, toUnixTimestamp64Milli(at) AS at, seq, actor, kind, data
+              FROM feedback_changes FINAL WHERE tenant = {tenant:String} AND feedback_id = {id:String}
+              ORDER BY at, seq`,
+      query_params: { tenant, id },
+      format: 'JSONEachRow',
+    })
+  ).json<ChangeRow>();
+  return rows.map(changeFromRow);
+}
