@@ -101,7 +101,8 @@ export class TicketFlow {
     }
     if (sim.rng.chance(0.2)) {
       const breached = (t.firstReplyAt ?? sim.now) > t.due;
-      const waitS = ((t.firstReplyAt ?? sim.now) - t.createdAt) / 1000 / 60; // hours feel like minutes by phone
+      // Minutes waited for an email weigh like seconds waited on the phone.
+      const waitS = ((t.firstReplyAt ?? sim.now) - t.createdAt) / 60_000;
       const fb = drawFeedback(
         sim.rng,
         { waitS, resolved: true, breached, reopened: t.reopened, agentName: t.agentName },
