@@ -1,0 +1,184 @@
+// The history role: a durable JetStream consumer of contact and agent events. For each
+// batch it waits until the writer has stored the batch's events in ClickHouse, then
+// recomputes the facts of the contacts and agents touched from the raw events (so the
+// order in which events arrive, duplicates and restarts do not matter), and only then
+// acknowledges. Unacked messages are redelivered after a crash: the rewrite is idempotent.
+import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Logger } from 'pino';
+import type { Bus } from '../bus/bus.ts';
+import { EVENTS_STREAM } from '../bus/subjects.ts';
+import type { BusEvent } from '../events/schema.ts';
+import type { Registry } from '../../server/metrics.ts';
+import { rebuildAgents, rebuildContacts, staleTeams } from './rebuild.ts';
+
+export interface HistoryConsumerOptions {
+  bus: Bus;
+  ch: ClickHouseClient;
+  log: Logger;
+  metrics: Registry;
+  durable?: string;
+  maxMessages?: number;
+  maxDelayMs?: number;
+  /** give up waiting for the writer after this long and compute from what is stored */
+  storeWaitMs?: number;
+}
+
+export class HistoryConsumer {
+  private messages: ConsumerMessages | null = null;
+  private pending: JsMsg[] = [];
+  private pendingCount = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private chain: Promise<void> = Promise.resolve();
+  private stopping = false;
+  private readonly o: Required<HistoryConsumerOptions>;
+  private m;
+
+  constructor(opts: HistoryConsumerOptions) {
+    this.o = { durable: 'history', maxMessages: 5_000, maxDelayMs: 200, storeWaitMs: 60_000, ...opts };
+    this.m = {
+      contacts: opts.metrics.counter('fw_history_segments_total', 'segments rewritten by the history consumer'),
+      batchMs: opts.metrics.histogram('fw_history_batch_ms', 'milliseconds per history batch', [10, 50, 100, 250, 500, 1000, 5000]),
+      failures: opts.metrics.counter('fw_history_failures_total', 'history batches that failed (retried)'),
+    };
+  }
+
+  async start(): Promise<void> {
+    const { bus, durable } = this.o;
+    try {
+      await bus.jsm.consumers.info(EVENTS_STREAM, durable);
+    } catch {
+      await bus.jsm.consumers.add(EVENTS_STREAM, {
+        durable_name: durable,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        ack_wait: 120_000 * 1_000_000,
+        max_ack_pending: 50_000,
+        // One filter (servers before 2.10 take no list): other types are skipped in process().
+        filter_subject: 'cc.events.>',
+      });
+    }
+    const consumer = await bus.js.consumers.get(EVENTS_STREAM, durable);
+    this.messages = await consumer.consume({ max_messages: 1_000 });
+    void this.loop();
+  }
+
+  private async loop() {
+    for await (const msg of this.messages!) {
+      this.pending.push(msg);
+      this.pendingCount += 1;
+      if (this.pendingCount >= this.o.maxMessages) void this.flush();
+      else if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.o.maxDelayMs);
+      if (this.stopping) break;
+    }
+  }
+
+  /** Processes what is buffered; batches run one after another. */
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const batch = this.pending;
+    this.pending = [];
+    this.pendingCount = 0;
+    if (batch.length) this.chain = this.chain.then(() => this.process(batch));
+    return this.chain;
+  }
+
+  private async process(batch: JsMsg[]) {
+    const events: BusEvent[] = [];
+    for (const msg of batch) {
+      try {
+        const body = msg.json<BusEvent[] | BusEvent>();
+        for (const e of Array.isArray(body) ? body : [body])
+          if (e && typeof e.type === 'string' && (e.type.startsWith('contact.') || e.type === 'agent.state')) events.push(e);
+      } catch {
+        /* the writer dead-letters undecodable messages; nothing to compute from it */
+      }
+    }
+    const t0 = performance.now();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.waitStored(events, batch);
+        this.m.contacts.inc({}, await applyEvents(this.o.ch, events));
+        break;
+      } catch (err) {
+        if (this.stopping) return; // not acked: redelivered after restart
+        this.m.failures.inc();
+        this.o.log.warn({ err: (err as Error).message, attempt }, 'history batch failed, retrying');
+        for (const m of batch) m.working();
+        await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 5_000)));
+      }
+    }
+    for (const m of batch) m.ack();
+    this.m.batchMs.observe(performance.now() - t0);
+  }
+
+  /** Waits until every event id of the batch is in `event_ids` (the writer stored it). */
+  private async waitStored(events: BusEvent[], batch: JsMsg[]) {
+    const byTenant = new Map<string, Set<string>>();
+    for (const e of events) {
+      let s = byTenant.get(e.tenant);
+      if (!s) byTenant.set(e.tenant, (s = new Set()));
+      s.add(e.id);
+    }
+    const deadline = Date.now() + this.o.storeWaitMs;
+    for (const [tenant, ids] of byTenant) {
+      for (;;) {
+        const r = await this.o.ch.query({
+          query: 'SELECT uniqExact(id) AS n FROM event_ids WHERE tenant = {tenant:String} AND id IN {ids:Array(String)}',
+          query_params: { tenant, ids: [...ids] },
+          format: 'JSONEachRow',
+        });
+        const [{ n }] = await r.json<{ n: number }>();
+        if (Number(n) >= ids.size || this.stopping) break;
+        if (Date.now() > deadline) {
+          this.o.log.warn({ tenant, missing: ids.size - Number(n) }, 'history: events not stored in time, computing from what is');
+          break;
+        }
+        for (const m of batch) m.working();
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.messages?.close().catch(() => {});
+    await this.flush().catch(() => {});
+  }
+}
+
+/** Recomputes the facts touched by `events` (already stored in `events`). Returns segments written. */
+export async function applyEvents(ch: ClickHouseClient, events: BusEvent[]): Promise<number> {
+  const byTenant = new Map<string, BusEvent[]>();
+  for (const e of events) {
+    let l = byTenant.get(e.tenant);
+    if (!l) byTenant.set(e.tenant, (l = []));
+    l.push(e);
+  }
+  let n = 0;
+  for (const [tenant, evs] of byTenant) {
+    const agents = new Map<string, number>();
+    const contacts = new Set<string>();
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const e of evs) {
+      if (e.type === 'agent.state') agents.set(e.agent_id, Math.min(agents.get(e.agent_id) ?? Infinity, e.ts));
+      else if (e.type.startsWith('contact.') && 'contact_id' in e) {
+        contacts.add(e.contact_id as string);
+        lo = Math.min(lo, e.ts);
+        hi = Math.max(hi, e.ts);
+      }
+    }
+    // Agents first: a contact's team is looked up in the agent intervals.
+    await rebuildAgents(ch, tenant, agents);
+    for (const x of await staleTeams(ch, tenant, agents)) {
+      contacts.add(x.contact_id);
+      lo = Math.min(lo, x.t);
+      hi = Math.max(hi, x.t);
+    }
+    const ids = [...contacts];
+    for (let i = 0; i < ids.length; i += 2_000) n += await rebuildContacts(ch, tenant, ids.slice(i, i + 2_000), lo, hi);
+  }
+  return n;
+}

@@ -1,0 +1,32 @@
+// The history area: its routes and its background consumer, for server/areas.ts.
+import type { Area } from '../runtime.ts';
+import historyRoutes from '../plugins/history.routes.ts';
+import { HistoryConsumer } from '../../pipelines/history/consumer.ts';
+
+export interface HistoryOptions {
+  /** keep history facts this many days (0 = forever) */
+  factsTtlDays?: number;
+  /** start the consumer that maintains the facts (default true) */
+  consumer?: boolean;
+  /** the clock ("now" clips open agent states); tests pin it */
+  now?: () => number;
+}
+
+export function historyArea(opts: HistoryOptions = {}): Area {
+  return {
+    name: 'history',
+    routes: async (app, o) => historyRoutes(app, { ...o, now: opts.now }),
+    async start(svc) {
+      const ttl = Math.floor(opts.factsTtlDays ?? 0);
+      if (ttl > 0) {
+        // A setting, not a migration: it may change between starts.
+        await svc.ch.command({ query: `ALTER TABLE hist_contact_facts MODIFY TTL toDateTime(time) + toIntervalDay(${ttl})` });
+        await svc.ch.command({ query: `ALTER TABLE hist_agent_states MODIFY TTL toDateTime(end) + toIntervalDay(${ttl})` });
+      }
+      if (opts.consumer === false) return;
+      const c = new HistoryConsumer({ bus: svc.bus, ch: svc.ch, log: svc.log.child({ role: 'history' }), metrics: svc.metrics });
+      await c.start();
+      return { name: 'history', stop: () => c.stop() };
+    },
+  };
+}

