@@ -207,7 +207,7 @@ describe('overdue detractors', () => {
     await tenants.put(tenant, { voc_follow_up_hours: 2 });
     const submitted = T0 + 60_000;
     const seen: any[] = [];
-    const sub = fw.rt.svc.bus.nc.subscribe(`cc.kpi-ext.${tenant}`, { callback: (_e, m) => seen.push(m.json()) });
+    const sub = fw.rt.svc.bus.nc.subscribe(`cc.kpi-ext.${tenant}`, { callback: (_e, m) => void seen.push(m.json()) });
     const evs = [
       fb('d-1', 1, 'nps', 4, { comment: 'Never again, terrible service' }),
       fb('d-2', 1, 'csat', 2, { comment: 'Slow and rude' }),
@@ -254,5 +254,21 @@ describe('views', () => {
     expect(v.loop_closure_rate).toBe(0.5);
     expect(v.median_time_to_follow_up_s).toBeGreaterThan(0);
     expect(v.trends.length).toBeGreaterThan(0);
+  });
+});
+
+describe('restart', () => {
+  it('restores the current state from the stored log', async () => {
+    const dataDir = fw.dataDir;
+    await fw.close();
+    fw = await startFloorwatch({ natsUrl: nats.url, dataDir, areas: [vocArea()] });
+    const d = (await call('GET', '/v1/feedback/c-3')).json;
+    expect(d).toMatchObject({ status: 'followed_up', owner: 'marta', team: 'care', category: 'marketing_sales' });
+    expect(d.history).toHaveLength(4);
+    expect((await call('GET', '/v1/feedback?limit=50')).json.items).toHaveLength(6);
+    // the durable consumer does not classify the old events again
+    await new Promise((r) => setTimeout(r, 500));
+    const n = await (await fw.rt.svc.ch.query({ query: "SELECT count() AS n FROM feedback_items WHERE tenant = 'default'", format: 'JSONEachRow' })).json<{ n: number }>();
+    expect(Number(n[0].n)).toBe(6);
   });
 });
