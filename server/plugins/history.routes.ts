@@ -15,8 +15,8 @@ import { toCsv } from '../history/csv.ts';
 const S = Type.Optional(Type.String());
 const HistoryQs = Type.Object(
   {
-    metrics: Type.String({ description: 'comma-separated windowed KPIs of kpis.md, e.g. service_level,asa_s' }),
-    from: Type.String({ description: 'RFC 3339 start (inclusive)' }),
+    metrics: Type.Optional(Type.String({ description: 'required: comma-separated windowed KPIs of kpis.md, e.g. service_level,asa_s' })),
+    from: Type.Optional(Type.String({ description: 'required: RFC 3339 start (inclusive)' })),
     to: Type.Optional(Type.String({ description: 'RFC 3339 end (exclusive); default now' })),
     interval: Type.Optional(Type.String({ description: '15m, 1h (default), 1d or 1w' })),
     group_by: Type.Optional(Type.String({ description: 'queue, channel, team or agent' })),

@@ -188,3 +188,85 @@ describe('random scenarios equal a brute-force recomputation', () => {
         expect(compared).toBeGreaterThan(0);
       });
 });
+
+describe('rejections, CSV and contacts', () => {
+  const base = { metrics: 'service_level,asa_s', from: '2026-11-10T00:00:00Z', to: '2026-11-14T00:00:00Z', interval: '1h' };
+  const bad = async (o: Record<string, string | undefined>, field: string, text: RegExp) => {
+    const r = await get(`/v1/history?${qs(o)}`);
+    expect(r.status, r.text).toBe(400);
+    expect(r.json.detail).toMatch(text);
+    expect(r.json.errors[0].field).toBe(field);
+  };
+
+  it('rejects every bad parameter with a 400 naming it', async () => {
+    await bad({ ...base, metrics: 'service_level,bogus' }, 'metrics', /unknown metric "bogus"/);
+    await bad({ ...base, metrics: 'waiting' }, 'metrics', /"waiting" is instantaneous/);
+    await bad({ ...base, metrics: 'longest_wait_s' }, 'metrics', /instantaneous/);
+    await bad({ ...base, metrics: 'backlog' }, 'metrics', /instantaneous/);
+    await bad({ ...base, metrics: undefined }, 'metrics', /metrics is required/);
+    await bad({ ...base, interval: '5m' }, 'interval', /interval "5m" is not one of 15m, 1h, 1d, 1w/);
+    await bad({ ...base, from: 'yesterday' }, 'from', /not an RFC 3339/);
+    await bad({ ...base, from: undefined }, 'from', /from is required/);
+    await bad({ ...base, to: '2026-11-24T00:00' }, 'to', /not an RFC 3339/);
+    await bad({ ...base, to: base.from }, 'to', /range is empty/);
+    await bad({ ...base, interval: '15m', from: '2026-09-01T00:00:00Z' }, 'from', /range too large for interval 15m: at most 31 days/);
+    await bad({ ...base, from: '2025-01-01T00:00:00Z' }, 'from', /range too large for interval 1h: at most 366 days/);
+    await bad({ ...base, group_by: 'site' }, 'group_by', /group_by "site" is not one of queue, channel, team, agent/);
+    await bad({ ...base, group_by: 'agent' }, 'group_by', /metric "service_level" is not defined by agent/);
+    await bad({ ...base, metrics: 'occupancy', channel: 'voice' }, 'channel', /"occupancy" is not defined by channel/);
+    await bad({ ...base, tz: 'Mars/Olympus' }, 'tz', /not an IANA time zone/);
+    await bad({ ...base, format: 'xml' }, 'format', /format "xml"/);
+    await bad({ ...base, colour: 'red' }, 'colour', /unknown parameter "colour"/);
+    const anon = await fetch(`${fw.url}/v1/history?${qs(base)}`);
+    expect(anon.status).toBe(401);
+  });
+
+  it('values are bound: quotes in filters are data, not SQL', async () => {
+    const r = await get(`/v1/history?${qs({ ...base, group_by: 'queue', queue: "billing' OR 1=1 --" })}`);
+    expect(r.status).toBe(200);
+    expect(r.json.rows).toEqual([]);
+  });
+
+  it('CSV (format=csv and Accept: text/csv) parses back to the JSON numbers', async () => {
+    const o = { ...base, metrics: 'answered,service_level,asa_s,wait_p90_s,csat', group_by: 'queue' };
+    const j = await get(`/v1/history?${qs(o)}`);
+    expect(j.json.rows.length).toBeGreaterThan(5);
+    for (const c of [await get(`/v1/history?${qs({ ...o, format: 'csv' })}`), await get(`/v1/history?${qs(o)}`, { accept: 'text/csv' })]) {
+      expect(c.type).toMatch(/^text\/csv/);
+      const [head, ...lines] = c.text.trimEnd().split('\r\n');
+      const cols = head.split(',');
+      expect(cols).toEqual(['bucket', 'queue', 'answered', 'service_level', 'asa_s', 'wait_p90_s', 'csat']);
+      const parsed = lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i], i < 2 ? v : v === '' ? null : Number(v)])));
+      expect(parsed).toEqual(j.json.rows);
+    }
+  });
+
+  it('lists contacts with filters, paged by a stable cursor', async () => {
+    const all: any[] = [];
+    let cursor: string | null = null;
+    do {
+      const r = await get(`/v1/contacts?${qs({ queue: 'billing', from: '2026-11-10T00:00:00Z', to: '2026-11-14T00:00:00Z', limit: '7', cursor: cursor ?? undefined })}`);
+      expect(r.status, r.text).toBe(200);
+      expect(r.json.items.length).toBeLessThanOrEqual(7);
+      all.push(...r.json.items);
+      cursor = r.json.next_cursor;
+    } while (cursor);
+    expect(all.length).toBeGreaterThan(10);
+    expect(new Set(all.map((x) => `${x.contact_id}/${x.segment}`)).size).toBe(all.length);
+    expect(all.every((x) => x.queue === 'billing')).toBe(true);
+    const times = all.map((x) => Date.parse(x.queued_at));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    const long = await get(`/v1/contacts?${qs({ outcome: 'answered', wait_min: '30', limit: '1000' })}`);
+    expect(long.json.items.length).toBeGreaterThan(0);
+    expect(long.json.items.every((x: any) => x.outcome === 'answered' && x.wait_s >= 30)).toBe(true);
+    const fb = await get(`/v1/contacts?${qs({ survey: 'csat', score_max: '2', limit: '1000' })}`);
+    expect(fb.json.items.map((x: any) => x.contact_id)).toContain('c2'); // worked example: c2 scored csat 2
+    expect(fb.json.items.map((x: any) => x.contact_id)).not.toContain('c1');
+    const bads: [Record<string, string>, string][] = [[{ outcome: 'lost' }, 'outcome'], [{ wait_min: '-1' }, 'wait_min'], [{ cursor: 'zzz' }, 'cursor'], [{ limit: '5000' }, 'limit']];
+    for (const [o, field] of bads) {
+      const r = await get(`/v1/contacts?${qs(o)}`);
+      expect(r.status).toBe(400);
+      expect(r.json.errors[0].field).toBe(field);
+    }
+  });
+});
