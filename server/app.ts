@@ -16,6 +16,7 @@ import opsRoutes from './plugins/ops.routes.ts';
 import ingestRoutes from './plugins/ingest.routes.ts';
 import keysRoutes from './plugins/keys.routes.ts';
 import settingsRoutes from './plugins/settings.routes.ts';
+import boardsRoutes from './plugins/boards.routes.ts';
 
 const WEB_BUILD = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../web/build');
 
@@ -104,6 +105,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await v1.register(ingestRoutes, { svc });
       await v1.register(keysRoutes, { svc, sessions });
       await v1.register(settingsRoutes, { svc });
+      await v1.register(boardsRoutes, { svc });
       for (const p of opts.plugins ?? []) await v1.register(p, { svc });
     },
     { prefix: '/v1' },

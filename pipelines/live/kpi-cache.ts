@@ -7,6 +7,17 @@ import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.ts';
 import { alertLiveSubject, kpiTenantWildcard } from '../bus/subjects.ts';
 import { NUMERIC_METRICS, WINDOWS, type Metrics, type ScopeSnapshot, type Window } from '../engine/types.ts';
+
+/** what a series records: the numeric KPIs and the agent counts by state */
+export const SERIES_METRICS = [
+  ...NUMERIC_METRICS,
+  'agents.available', 'agents.busy', 'agents.wrap_up', 'agents.away', 'agents.offline',
+] as const;
+const valueOf = (m: Record<string, unknown> | undefined, k: string): number => {
+  if (!m) return NaN;
+  const v = k.startsWith('agents.') ? (m.agents as Record<string, unknown> | undefined)?.[k.slice(7)] : m[k];
+  return typeof v === 'number' ? v : NaN;
+};
 import { KPI_REQUEST_SUBJECT } from './engine-runner.ts';
 
 export const SERIES_STEP_MS = 20_000;
@@ -26,9 +37,9 @@ class Series {
     this.lastAt = slot;
     for (const w of WINDOWS) {
       const m = s.windows[w] as Record<string, unknown>;
-      const row = new Float64Array(NUMERIC_METRICS.length + 1);
+      const row = new Float64Array(SERIES_METRICS.length + 1);
       row[0] = slot;
-      NUMERIC_METRICS.forEach((k, i) => (row[i + 1] = typeof m?.[k] === 'number' ? (m[k] as number) : NaN));
+      SERIES_METRICS.forEach((k, i) => (row[i + 1] = valueOf(m, k)));
       const ring = this.rings.get(w)!;
       ring.push(row);
       if (ring.length > SERIES_POINTS) ring.shift();
@@ -36,7 +47,7 @@ class Series {
   }
 
   points(window: Window, metric: string, since: number): { at: number; value: number | null }[] {
-    const i = (NUMERIC_METRICS as readonly string[]).indexOf(metric);
+    const i = (SERIES_METRICS as readonly string[]).indexOf(metric);
     if (i < 0) return [];
     return this.rings
       .get(window)!

@@ -1,5 +1,5 @@
 // One WebSocket client of /v1/live. Protocol (spec/api.md): the client subscribes to
-// scopes and windows; it gets a `snapshot` per scope × window (and `agents` lists), then
+// scopes and windows (each subscribe replaces the last); it gets a `snapshot` per scope × window (and `agents` lists), then
 // `update`s, `alert`s and a `heartbeat` every 2 s. A slow client never grows a buffer:
 // what it has not taken yet is coalesced to the latest value per scope × window.
 import type { WebSocket } from 'ws';
@@ -32,7 +32,17 @@ export class LiveSession {
     kpis.listeners.add(this.listener);
     ws.on('message', (data) => this.onMessage(String(data)));
     ws.on('close', () => this.close());
-    this.heartbeat = setInterval(() => this.send('hb', { type: 'heartbeat', at: new Date().toISOString() }), heartbeatMs);
+    // data_at: how fresh this node's numbers are, so a wall can tell a stuck engine from
+    // a quiet floor even while the socket itself is fine.
+    this.heartbeat = setInterval(
+      () =>
+        this.send('hb', {
+          type: 'heartbeat',
+          at: new Date().toISOString(),
+          data_at: kpis.lastAt ? new Date(kpis.lastAt).toISOString() : null,
+        }),
+      heartbeatMs,
+    );
   }
 
   private onMessage(text: string) {
@@ -53,8 +63,11 @@ export class LiveSession {
       for (const s of scopes) this.scopes.delete(s);
       return;
     }
-    for (const w of windows as Window[]) this.windows.add(w);
-    if (msg.agents === true) this.agents = true;
+    // A subscribe replaces the previous one: a rotating wall re-subscribes per board.
+    this.scopes.clear();
+    this.windows = new Set(windows as Window[]);
+    this.agents = msg.agents === true;
+    this.pending.clear();
     for (const s of scopes) {
       this.scopes.add(s);
       const snap = this.kpis.latest.get(s);

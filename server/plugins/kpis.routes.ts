@@ -4,8 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { requireScope, tenantOf, type Services } from '../context.ts';
 import { Errors } from '../errors.ts';
-import { NUMERIC_METRICS, WINDOWS, type ScopeInfo, type Window } from '../../pipelines/engine/types.ts';
-import type { KpiCache } from '../../pipelines/live/kpi-cache.ts';
+import { WINDOWS, type ScopeInfo, type Window } from '../../pipelines/engine/types.ts';
+import { SERIES_METRICS, type KpiCache } from '../../pipelines/live/kpi-cache.ts';
 import { LiveSession } from '../../pipelines/live/live-session.ts';
 import { QUEUES_BUCKET, parseQueueKey, type QueueSettings } from '../settings.ts';
 
@@ -19,7 +19,7 @@ const SeriesQuery = Type.Object(
   {
     scope: ScopeParam,
     window: WindowParam,
-    metric: Type.Union(NUMERIC_METRICS.map((m) => Type.Literal(m))),
+    metric: Type.Union(SERIES_METRICS.map((m) => Type.Literal(m))),
     minutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 30, default: 30 })),
   },
   { additionalProperties: false },

@@ -27,7 +27,7 @@ type ServerMessage =
   | { type: 'snapshot' | 'update'; scope: string; window: Window; at: string; metrics: Metrics }
   | { type: 'agents'; scope: string; at: string; agents: AgentRow[] }
   | { type: 'alert'; alert: Alert }
-  | { type: 'heartbeat'; at: string };
+  | { type: 'heartbeat'; at: string; data_at?: string | null };
 
 export const metricsKey = (scope: string, window: Window): string => `${scope}|${window}`;
 
@@ -148,7 +148,17 @@ export class LiveClient {
     } catch {
       return;
     }
-    this.lastMessageAt = this.#lastActivity = Date.now();
+    // Any message proves the socket is alive; only KPI data proves the numbers are fresh.
+    // A heartbeat says how old the gateway's newest data is (server clock, so the age is
+    // taken from the difference of its two times): a stuck engine turns the wall stale
+    // even though the socket keeps talking.
+    this.#lastActivity = Date.now();
+    if (msg.type === 'heartbeat') {
+      if (msg.data_at) {
+        const age = Math.max(0, Date.parse(msg.at) - Date.parse(msg.data_at));
+        if (Number.isFinite(age)) this.lastMessageAt = Date.now() - age;
+      }
+    } else if (msg.type !== 'alert') this.lastMessageAt = Date.now();
     if (!this.#gotMessageOnThisSocket) {
       this.#gotMessageOnThisSocket = true;
       this.#attempt = 0;
