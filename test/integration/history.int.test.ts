@@ -10,6 +10,8 @@ import { EVENTS_STREAM } from '../../pipelines/bus/subjects.ts';
 import { historyArea } from '../../server/history/area.ts';
 import { referenceHistory, type RawEvent } from '../unit/history/reference.ts';
 import { disorder, scenario } from '../unit/history/scenario.ts';
+import { TenantEngine } from '../../pipelines/engine/index.ts';
+import type { BusEvent } from '../../pipelines/events/schema.ts';
 
 const NOW = Date.parse('2026-11-24T10:10:00Z');
 let nats: PrivateNats;
@@ -268,5 +270,43 @@ describe('rejections, CSV and contacts', () => {
       expect(r.status).toBe(400);
       expect(r.json.errors[0].field).toBe(field);
     }
+  });
+});
+
+// The live engine counts an agent's whole day in its current team and queues; history
+// uses the team and queues the agent had at each moment. They agree whenever no agent
+// changed team or queue list during the day, which this scenario keeps to.
+describe('live today = history for today', () => {
+  const today = scenario(900, Date.parse('2026-11-24T00:30:00Z'), { contacts: 80, spanS: 6 * 3600, prefix: 'today', stableTeams: true, agentPrefix: 'ta' });
+
+  beforeAll(async () => {
+    await ingest(disorder(today, 11), 40);
+    await settled();
+  }, 120_000);
+
+  it('the engine\'s today window equals the history day bucket, for every scope kind', async () => {
+    const worked = JSON.parse(fs.readFileSync('/work/shared/fixtures/worked-example.json', 'utf8')) as RawEvent[];
+    const engine = new TenantEngine({ tenant: 'default' });
+    for (const e of disorder([...worked, ...today], 5))
+      engine.apply({ ...e, tenant: 'default', ts: Date.parse(e.time), received_at: NOW } as unknown as BusEvent);
+    const metrics = ['arrived', 'answered', 'abandoned', 'abandoned_short', 'offered', 'service_level', 'abandon_rate', 'asa_s', 'wait_p90_s', 'aht_s', 'fcr', 'occupancy', 'csat', 'csat_avg', 'csat_responses', 'nps', 'nps_responses', 'ces_avg', 'frt_avg_s', 'tickets_created', 'tickets_solved'];
+    const scopes: [string, Record<string, string>][] = [['all', {}], ['queue:billing', { queue: 'billing' }], ['channel:voice', { channel: 'voice' }], ['team:north', { team: 'north' }], ['agent:a1', { agent: 'a1' }], ['agent:ta2', { agent: 'ta2' }], ['team:south', { team: 'south' }], ['queue:tech', { queue: 'tech' }]];
+    let compared = 0;
+    for (const [scope, filter] of scopes) {
+      const live = engine.metrics(scope, 'today', NOW)!;
+      expect(live, scope).toBeDefined();
+      const dim = Object.keys(filter)[0] as 'queue' | undefined;
+      const ms = metrics.filter((m) => (live as Record<string, unknown>)[m] !== undefined && (!dim || !/^(arrived|abandoned|abandoned_short|offered|service_level|abandon_rate)$/.test(m) || dim === 'queue' || dim === 'channel') && !(dim === 'channel' && m === 'occupancy') && !((dim === 'team' || dim === 'agent') && /^(frt_avg_s|tickets_)/.test(m)));
+      const r = await get(`/v1/history?${qs({ metrics: ms.join(','), from: '2026-11-24T00:00:00Z', to: new Date(NOW + 1).toISOString(), interval: '1d', ...filter })}`);
+      expect(r.status, r.text).toBe(200);
+      const row = r.json.rows[0];
+      for (const m of ms) {
+        const want = (live as Record<string, number | null>)[m];
+        if (want === null) expect(row[m], `${scope} ${m}`).toBeNull();
+        else expect(row[m], `${scope} ${m}`).toBeCloseTo(want, 9);
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(50);
   });
 });

@@ -14,7 +14,7 @@ export function rng(seed: number) {
   };
 }
 
-export function scenario(seed: number, start: number, opts: { contacts?: number; spanS?: number; prefix?: string } = {}): RawEvent[] {
+export function scenario(seed: number, start: number, opts: { contacts?: number; spanS?: number; prefix?: string; stableTeams?: boolean; agentPrefix?: string } = {}): RawEvent[] {
   const r = rng(seed);
   const n = opts.contacts ?? 60;
   const span = opts.spanS ?? 4 * 3600;
@@ -22,7 +22,7 @@ export function scenario(seed: number, start: number, opts: { contacts?: number;
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
   const iso = (s: number) => new Date(start + Math.round(s) * 1000).toISOString();
   const queues = ['billing', 'sales', 'tech'];
-  const agents = ['a1', 'a2', 'a3', 'a4'];
+  const agents = [1, 2, 3, 4].map((i) => `${opts.agentPrefix ?? 'a'}${i}`);
   const evs: RawEvent[] = [];
   let id = 0;
   const ev = (type: string, s: number, f: Record<string, unknown>) => evs.push({ id: `${p}-${id++}`, type, time: iso(s), ...f });
@@ -32,8 +32,9 @@ export function scenario(seed: number, start: number, opts: { contacts?: number;
     while (t < span) {
       t += 60 + r() * 1800;
       const f: Record<string, unknown> = { agent_id: a, state: pick(['available', 'busy', 'wrap_up', 'away', 'offline']) };
-      if (r() < 0.15) f.team = pick(['north', 'south', 'east']);
-      if (r() < 0.1) f.queues = [pick(queues)];
+      const move = !opts.stableTeams;
+      if (r() < 0.15 && move) f.team = pick(['north', 'south', 'east']);
+      if (r() < 0.1 && move) f.queues = [pick(queues)];
       ev('agent.state', t, f);
     }
   }
