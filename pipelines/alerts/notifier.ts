@@ -33,9 +33,23 @@ export function backoffMs(deliveryCount: number, base: number, max: number): num
   return Math.min(max, base * 2 ** Math.max(0, deliveryCount - 1));
 }
 
+/** The dead-letter copy keeps everything but the target's signing secret. */
+function withoutSecret(data: Uint8Array): Uint8Array {
+  try {
+    const m = JSON.parse(new TextDecoder().decode(data)) as AlertMessage;
+    if (m?.target) m.target = { ...m.target, secret: m.target.secret ? '(removed)' : null };
+    return new TextEncoder().encode(JSON.stringify(m));
+  } catch {
+    return data;
+  }
+}
+
 export class Notifier {
   private messages: ConsumerMessages | null = null;
   private inFlight = new Set<Promise<void>>();
+  /** stream sequences being delivered, and recently delivered ones (bounded) */
+  private busySeqs = new Set<number>();
+  private doneSeqs = new Set<number>();
   private readonly o: Required<NotifierOptions>;
   private m;
 
@@ -68,10 +82,18 @@ export class Notifier {
       max_ack_pending: 1_000,
       max_deliver: -1,
     };
+    let existing = null;
     try {
-      await bus.jsm.consumers.info(ALERTS_STREAM, durable);
-      await bus.jsm.consumers.update(ALERTS_STREAM, durable, cfg);
+      existing = await bus.jsm.consumers.info(ALERTS_STREAM, durable);
     } catch {
+      /* not there yet */
+    }
+    if (existing) {
+      // Only when the settings changed: updating a consumer can make nats-server 2.9 hand a
+      // message that is waiting for redelivery out a second time.
+      if (existing.config.ack_wait !== cfg.ack_wait || existing.config.max_ack_pending !== cfg.max_ack_pending)
+        await bus.jsm.consumers.update(ALERTS_STREAM, durable, cfg);
+    } else {
       await bus.jsm.consumers.add(ALERTS_STREAM, {
         durable_name: durable,
         deliver_policy: DeliverPolicy.All,
@@ -80,7 +102,9 @@ export class Notifier {
       });
     }
     const consumer = await bus.js.consumers.get(ALERTS_STREAM, durable);
-    this.messages = await consumer.consume({ max_messages: this.o.concurrency });
+    // Short-lived pull requests: after a crash, the server keeps handing messages to the
+    // dead process's open requests until they expire, which would delay the retries.
+    this.messages = await consumer.consume({ max_messages: this.o.concurrency, expires: 5_000 });
     void this.loop().catch((err) => this.o.log.error({ err }, 'notifier loop ended'));
   }
 
@@ -97,12 +121,31 @@ export class Notifier {
   }
 
   private async handle(msg: JsMsg) {
+    // nats-server 2.9 can hand a message that waited for redelivery out twice at once
+    // (seen after a notifier crash): one stream sequence is delivered once per process.
+    const seq = msg.info.streamSequence;
+    if (this.doneSeqs.has(seq)) return msg.ack();
+    if (this.busySeqs.has(seq)) return;
+    this.busySeqs.add(seq);
+    try {
+      if (await this.attempt(msg)) {
+        this.doneSeqs.add(seq);
+        if (this.doneSeqs.size > 10_000) this.doneSeqs.delete(this.doneSeqs.values().next().value!);
+      }
+    } finally {
+      this.busySeqs.delete(seq);
+    }
+  }
+
+  /** true once the message is finished (delivered or dead-lettered) */
+  private async attempt(msg: JsMsg): Promise<boolean> {
     let m: AlertMessage;
     try {
       m = msg.json<AlertMessage>();
       if (!m?.target?.url || !m.body || !m.delivery_id) throw new Error('not an alert message');
     } catch (err) {
-      return this.deadLetter(msg, `undecodable: ${(err as Error).message}`, 'unknown');
+      await this.deadLetter(msg, `undecodable: ${(err as Error).message}`, 'unknown');
+      return true;
     }
     const attempt = msg.info.deliveryCount;
     const t0 = performance.now();
@@ -115,15 +158,17 @@ export class Notifier {
       msg.ack();
       this.m.sent.inc({ kind: m.kind });
       this.o.log.debug({ delivery: m.delivery_id, host, attempt }, 'alert delivered');
-      return;
+      return true;
     }
     if (r.permanent || attempt >= this.o.maxAttempts) {
-      return this.deadLetter(msg, `delivery failed: ${r.status ?? r.error} after ${attempt} attempts`, m.tenant);
+      await this.deadLetter(msg, `delivery failed: ${r.status ?? r.error} after ${attempt} attempts`, m.tenant);
+      return true;
     }
     const delay = backoffMs(attempt, this.o.baseBackoffMs, this.o.maxBackoffMs);
     this.m.failed.inc();
     this.o.log.warn({ delivery: m.delivery_id, host, attempt, status: r.status, err: r.error, retryInMs: delay }, 'alert delivery failed, will retry');
     msg.nak(delay);
+    return false;
   }
 
   private async deadLetter(msg: JsMsg, reason: string, tenant: string) {
@@ -132,7 +177,7 @@ export class Notifier {
       const h = natsHeaders();
       h.set('Fw-Reason', reason.slice(0, 500));
       h.set('Fw-Original-Subject', msg.subject);
-      await this.o.bus.js.publish(dlqSubject(tenant), msg.data, { headers: h, msgID: `dlq:alerts:${msg.seq}` });
+      await this.o.bus.js.publish(dlqSubject(tenant), withoutSecret(msg.data), { headers: h, msgID: `dlq:alerts:${msg.seq}` });
       msg.ack();
       this.m.dropped.inc();
     } catch {

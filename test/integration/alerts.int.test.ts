@@ -163,7 +163,7 @@ describe('notifications', () => {
   it('pending does not notify, firing once, repeat after repeat_s, no re-fire in the band, resolved; signed and verifiable', async () => {
     const verify = await readmeVerifier();
     const live: any[] = [];
-    const sub = fw.rt.svc.bus.nc.subscribe(alertLiveSubject(TENANT), { callback: (_e, m) => live.push(m.json()) });
+    const sub = fw.rt.svc.bus.nc.subscribe(alertLiveSubject(TENANT), { callback: (_e, m) => void live.push(m.json()) });
     const rule = await createRule({
       name: 'ASA high', metric: 'asa_s', scope: 'queue:life', window: '15m', op: '>', threshold: 30,
       recover_threshold: 20, for_s: 2, repeat_s: 10, severity: 'critical', labels: { team: 'north' },
@@ -178,7 +178,7 @@ describe('notifications', () => {
     expect(rx.hits.filter((h) => h.path === '/life')).toEqual([]); // pending
 
     await publish([snapshot('queue:life', 2, { asa_s: 50 })]);
-    const first = await eventually(() => rx.ok('/life').length === 1 && rx.ok('/life')[0]);
+    const first: Hit = await eventually(() => (rx.ok('/life').length === 1 ? rx.ok('/life')[0] : null));
     expect(first.body).toMatchObject({
       status: 'firing', repeat: false, scope: 'queue:life', labels: { team: 'north' }, value: 50, threshold: 30,
       starts_at: new Date(T0 + 2000).toISOString(), ends_at: null, tenant: TENANT,
