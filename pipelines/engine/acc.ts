@@ -31,14 +31,14 @@ export interface RecSpec {
 }
 
 export interface Rec extends RecSpec {
-  key: string;
   /** all / queue / channel scopes */
   sc: ScopeState[];
   /** agent scope (the team scope is the agent's current team, resolved when applied) */
   agent: ScopeState | null;
 }
 
-export const recKey = (r: RecSpec): string => `${r.k}|${r.t}|${r.v}|${r.f}|${r.q}|${r.ch}|${r.ag}`;
+export const sameRec = (a: RecSpec, b: RecSpec): boolean =>
+  a.k === b.k && a.t === b.t && a.v === b.v && a.f === b.f && a.q === b.q && a.ch === b.ch && a.ag === b.ag;
 
 export interface Acc {
   n: Float64Array;

@@ -29,6 +29,8 @@ export class AgentState {
   queuesAt: [number, string] | null = null;
   tl: StateEntry[] = [];
   since = 0;
+  /** keys of the scopes this agent's changes dirty (its own, its queues, its team) */
+  scopeKeys: string[];
   private sinceState = -1;
   /** bumped on every change: invalidates the row and the occupancy memo */
   ver = 0;
@@ -42,7 +44,9 @@ export class AgentState {
   memoVer = -1;
   readonly memo = new Float64Array(6);
 
-  constructor(readonly id: string) {}
+  constructor(readonly id: string) {
+    this.scopeKeys = [`agent:${id}`];
+  }
 
   get known(): boolean {
     return this.tl.length > 0;

@@ -1,4 +1,4 @@
-// Per-scope state: per-minute buckets of windowed sums, a cached sum of the whole
+// Per-scope state: per-minute (agent and team scopes: per-15-minute) buckets of windowed sums, a cached sum of the whole
 // minutes of each window (moved, not rebuilt, as time advances), the segments waiting
 // now, the open-ticket backlog, and (queue and team scopes) the member agents.
 //
@@ -80,10 +80,12 @@ export class ScopeState {
     readonly key: string,
     readonly kind: ScopeKind,
     readonly id: string | null,
+    /** bucket width in ms: a minute for busy scopes, 15 minutes for sparse agent/team ones */
+    readonly width: number = MIN,
   ) {}
 
   addRec(r: Rec, s: number): void {
-    const m = Math.floor(r.t / MIN);
+    const m = Math.floor(r.t / this.width);
     let b = this.buckets.get(m);
     if (!b) {
       if (s < 0) return; // its minute was already evicted
@@ -133,8 +135,9 @@ export class ScopeState {
    * sorted); returns the cached whole minutes' sorted waits. p90 is taken over both.
    */
   window(wi: number, s: number, now: number, out: Acc): number[] {
-    const a = Math.ceil(s / MIN);
-    let b = Math.floor((now + 1) / MIN);
+    const W = this.width;
+    const a = Math.ceil(s / W);
+    let b = Math.floor((now + 1) / W);
     if (b < a) b = a;
     let c = this.caches[wi];
     if (!c || c.a !== a || c.b !== b) {
@@ -144,9 +147,9 @@ export class ScopeState {
     }
     out.n.set(c.acc.n);
     out.w.length = 0;
-    const e1 = Math.floor(s / MIN);
+    const e1 = Math.floor(s / W);
     if (e1 < a) this.edge(e1, s, now, out);
-    if (b * MIN <= now) this.edge(b, s, now, out);
+    if (b * W <= now) this.edge(b, s, now, out);
     return c.acc.w;
   }
 
@@ -204,11 +207,12 @@ export class ScopeState {
     return c;
   }
 
-  /** Drops buckets before minute `keepMin` and the records of those before `recMin`. */
-  evict(recMin: number, keepMin: number): void {
+  /** Drops buckets that end before `keepFrom` and the records of those ending before `recFrom` (ms). */
+  evict(recFrom: number, keepFrom: number): void {
+    const W = this.width;
     for (const [m, bk] of this.buckets) {
-      if (m < keepMin) this.buckets.delete(m);
-      else if (m < recMin) bk.recs = null;
+      if ((m + 1) * W <= keepFrom) this.buckets.delete(m);
+      else if ((m + 1) * W <= recFrom) bk.recs = null;
     }
     this.clearCaches();
   }

@@ -2,7 +2,7 @@
 // snapshot) for a `now` that the caller passes; no clock, no I/O. See README.md for the
 // design, the memory figures and the semantics chosen where the spec leaves room.
 import type { BusEvent } from '../events/schema.ts';
-import { K, MIN, newAcc, insertSorted, removeSorted, recKey, F, type Rec, type RecSpec } from './acc.ts';
+import { K, MIN, newAcc, insertSorted, removeSorted, sameRec, F, type Rec, type RecSpec } from './acc.ts';
 import { AgentState, STATE_CODE, later } from './agents.ts';
 import { DayClock } from './day-start.ts';
 import {
@@ -26,7 +26,6 @@ export interface TenantEngineOptions {
 }
 
 export interface OpenSeg extends OpenSpec {
-  key: string;
   sc: ScopeState[];
 }
 export interface ContactState {
@@ -52,6 +51,8 @@ const REC_MARGIN = 2 * MIN;
 /** a contact still waiting or in handling after this long lost an event: stop counting it */
 const MAX_OPEN = 24 * HOUR;
 const KINDS = new Set<string>(['queue', 'channel', 'team', 'agent']);
+/** agents see a few contacts an hour: coarse buckets keep them small (edges are scanned) */
+const SPARSE_WIDTH = 15 * MIN;
 
 export class TenantEngine {
   readonly tenant: string;
@@ -114,43 +115,43 @@ export class TenantEngine {
   apply(ev: BusEvent): boolean {
     if (this.ids.has(ev.id) || !(ev.ts >= this.horizon)) return false;
     this.ids.set(ev.id, ev.ts);
-    const base = { id: ev.id, ts: ev.ts };
+    const { id, ts } = ev;
     switch (ev.type) {
       case 'contact.queued':
-        this.contactEvent(ev.contact_id, { ...base, r: CR.QUEUED, q: ev.queue, ch: ev.channel, ag: null, to: null, w: -1, res: 0 });
+        this.contactEvent(ev.contact_id, { id, ts, r: CR.QUEUED, q: ev.queue, ch: ev.channel, ag: null, to: null, w: -1, res: 0 });
         break;
       case 'contact.transferred':
-        this.contactEvent(ev.contact_id, { ...base, r: CR.TRANSFERRED, q: ev.queue, ch: null, ag: ev.agent_id ?? null, to: ev.to_queue, w: -1, res: 0 });
+        this.contactEvent(ev.contact_id, { id, ts, r: CR.TRANSFERRED, q: ev.queue, ch: null, ag: ev.agent_id ?? null, to: ev.to_queue, w: -1, res: 0 });
         break;
       case 'contact.answered':
-        this.contactEvent(ev.contact_id, { ...base, r: CR.ANSWERED, q: ev.queue, ch: null, ag: ev.agent_id, to: null, w: ev.wait_ms ?? -1, res: 0 });
+        this.contactEvent(ev.contact_id, { id, ts, r: CR.ANSWERED, q: ev.queue, ch: null, ag: ev.agent_id, to: null, w: ev.wait_ms ?? -1, res: 0 });
         break;
       case 'contact.abandoned':
-        this.contactEvent(ev.contact_id, { ...base, r: CR.ABANDONED, q: ev.queue, ch: null, ag: null, to: null, w: ev.wait_ms ?? -1, res: 0 });
+        this.contactEvent(ev.contact_id, { id, ts, r: CR.ABANDONED, q: ev.queue, ch: null, ag: null, to: null, w: ev.wait_ms ?? -1, res: 0 });
         break;
       case 'contact.ended':
-        this.contactEvent(ev.contact_id, { ...base, r: CR.ENDED, q: null, ch: null, ag: ev.agent_id, to: null, w: -1, res: 0 });
+        this.contactEvent(ev.contact_id, { id, ts, r: CR.ENDED, q: null, ch: null, ag: ev.agent_id, to: null, w: -1, res: 0 });
         break;
       case 'contact.wrapped':
         this.contactEvent(ev.contact_id, {
-          ...base, r: CR.WRAPPED, q: null, ch: null, ag: ev.agent_id, to: null, w: -1,
+          id, ts, r: CR.WRAPPED, q: null, ch: null, ag: ev.agent_id, to: null, w: -1,
           res: ev.resolved === undefined ? 0 : ev.resolved ? 2 : 1,
         });
         break;
       case 'ticket.created':
         this.ticketEvent(ev.ticket_id, {
-          ...base, r: TR.CREATED, q: ev.queue, ch: ev.channel,
+          id, ts, r: TR.CREATED, q: ev.queue, ch: ev.channel,
           due: ev.first_response_due ? Date.parse(ev.first_response_due) : -1,
         });
         break;
       case 'ticket.replied':
-        this.ticketEvent(ev.ticket_id, { ...base, r: TR.REPLIED, q: null, ch: null, due: -1 });
+        this.ticketEvent(ev.ticket_id, { id, ts, r: TR.REPLIED, q: null, ch: null, due: -1 });
         break;
       case 'ticket.solved':
-        this.ticketEvent(ev.ticket_id, { ...base, r: TR.SOLVED, q: null, ch: null, due: -1 });
+        this.ticketEvent(ev.ticket_id, { id, ts, r: TR.SOLVED, q: null, ch: null, due: -1 });
         break;
       case 'ticket.reopened':
-        this.ticketEvent(ev.ticket_id, { ...base, r: TR.REOPENED, q: null, ch: null, due: -1 });
+        this.ticketEvent(ev.ticket_id, { id, ts, r: TR.REOPENED, q: null, ch: null, due: -1 });
         break;
       case 'agent.state':
         this.agentEvent(ev);
@@ -181,20 +182,19 @@ export class TenantEngine {
     const d = deriveContact(c.ev, this.pol);
     if (!restoring) c.recs = this.diffRecs(c.recs, d.recs);
     c.pending = d.pending;
-    const keep: OpenSeg[] = [];
-    const old = new Map(c.open.map((o) => [o.key, o]));
-    for (const o of d.open) {
-      const key = `${o.t}|${o.q}|${o.ch}`;
-      const had = old.get(key);
-      if (had) { old.delete(key); keep.push(had); continue; }
-      const sc = [this.all, this.scope(`queue:${o.q}`)];
-      if (o.ch) sc.push(this.scope(`channel:${o.ch}`));
-      const seg: OpenSeg = { ...o, key, sc };
+    // at most one segment waits at a time
+    const was = c.open.length ? c.open[0] : null;
+    const is = d.open.length ? d.open[0] : null;
+    if (was && is && was.t === is.t && was.q === is.q && was.ch === is.ch) return;
+    if (was) this.applyOpen(was, -1);
+    c.open = [];
+    if (is) {
+      const sc = [this.all, this.sub('queue', is.q)];
+      if (is.ch) sc.push(this.sub('channel', is.ch));
+      const seg: OpenSeg = { t: is.t, q: is.q, ch: is.ch, sc };
       this.applyOpen(seg, 1);
-      keep.push(seg);
+      c.open.push(seg);
     }
-    for (const o of old.values()) this.applyOpen(o, -1);
-    c.open = keep;
   }
 
   private applyOpen(o: OpenSeg, s: number): void {
@@ -225,8 +225,8 @@ export class TenantEngine {
     if (a) this.applyTicket(a, -1);
     t.st = null;
     if (b) {
-      const sc = [this.all, this.scope(`queue:${b.q}`)];
-      if (b.ch) sc.push(this.scope(`channel:${b.ch}`));
+      const sc = [this.all, this.sub('queue', b.q)];
+      if (b.ch) sc.push(this.sub('channel', b.ch));
       t.st = { ...b, sc };
       this.applyTicket(t.st, 1);
     }
@@ -248,14 +248,13 @@ export class TenantEngine {
     const out: Rec[] = [];
     const used = old.length ? new Array<boolean>(old.length).fill(false) : [];
     for (const s of specs) {
-      const key = recKey(s);
       let hit = -1;
-      for (let i = 0; i < old.length; i++) if (!used[i] && old[i].key === key) { hit = i; break; }
+      for (let i = 0; i < old.length; i++) if (!used[i] && sameRec(old[i], s)) { hit = i; break; }
       if (hit >= 0) {
         used[hit] = true;
         out.push(old[hit]);
       } else {
-        const r = this.mkRec(s, key);
+        const r = this.mkRec(s);
         this.addRec(r, 1);
         out.push(r);
       }
@@ -265,16 +264,16 @@ export class TenantEngine {
   }
 
   /** @internal */
-  mkRec(s: RecSpec, key = recKey(s)): Rec {
+  mkRec(s: RecSpec): Rec {
     const sc = [this.all];
-    if (s.q !== null) sc.push(this.scope(`queue:${s.q}`));
-    if (s.ch !== null) sc.push(this.scope(`channel:${s.ch}`));
+    if (s.q !== null) sc.push(this.sub('queue', s.q));
+    if (s.ch !== null) sc.push(this.sub('channel', s.ch));
     let agent: ScopeState | null = null;
     if (s.ag !== null) {
-      agent = this.scope(`agent:${s.ag}`);
+      agent = this.sub('agent', s.ag);
       this.agentState(s.ag);
     }
-    return { ...s, key, sc, agent };
+    return { k: s.k, t: s.t, v: s.v, f: s.f, q: s.q, ch: s.ch, ag: s.ag, sc, agent };
   }
 
   private addRec(r: Rec, s: number): void {
@@ -287,7 +286,7 @@ export class TenantEngine {
       this.dirty.add(r.agent.key);
       const team = this.agents.get(r.ag!)?.team;
       if (team) {
-        const ts = this.scope(`team:${team}`);
+        const ts = this.sub('team', team);
         ts.addRec(r, s);
         this.dirty.add(ts.key);
       }
@@ -302,7 +301,7 @@ export class TenantEngine {
     if (!a) {
       a = new AgentState(id);
       this.agents.set(id, a);
-      this.scope(`agent:${id}`);
+      this.sub('agent', id);
     }
     return a;
   }
@@ -329,9 +328,7 @@ export class TenantEngine {
 
   private markAgent(a: AgentState): void {
     this.dirty.add('all');
-    this.dirty.add(`agent:${a.id}`);
-    if (a.team) this.dirty.add(`team:${a.team}`);
-    for (const q of a.queues) this.dirty.add(`queue:${q}`);
+    for (const k of a.scopeKeys) this.dirty.add(k);
   }
 
   /** @internal */
@@ -343,6 +340,7 @@ export class TenantEngine {
     }
     for (const q of next) this.scope(`queue:${q}`).members.add(a);
     a.queues = next;
+    a.scopeKeys = this.agentKeys(a);
   }
 
   /** A contact counts for the agent's current team: moving an agent moves its history. */
@@ -364,6 +362,21 @@ export class TenantEngine {
     if (moveBuckets) for (const [m, bk] of own.buckets) ns.moveBucket(m, bk, 1);
     ns.clearCaches();
     this.dirty.add(ns.key);
+    a.scopeKeys = this.agentKeys(a);
+  }
+
+  private agentKeys(a: AgentState): string[] {
+    const keys = [`agent:${a.id}`, ...a.queues.map((q) => `queue:${q}`)];
+    if (a.team) keys.push(`team:${a.team}`);
+    return keys;
+  }
+
+  private readonly byKind: Record<string, Map<string, ScopeState>> = {
+    queue: new Map(), channel: new Map(), team: new Map(), agent: new Map(),
+  };
+  /** scope by kind and id, without building its key string on the hot path */
+  private sub(kind: 'queue' | 'channel' | 'team' | 'agent', id: string): ScopeState {
+    return this.byKind[kind].get(id) ?? this.scope(`${kind}:${id}`);
   }
 
   // ---- reading ----
@@ -375,8 +388,10 @@ export class TenantEngine {
       const i = key.indexOf(':');
       const kind = (i < 0 ? key : key.slice(0, i)) as ScopeKind;
       if (i < 0 ? key !== 'all' : !KINDS.has(kind)) throw new Error(`bad scope ${key}`);
-      sc = new ScopeState(key, kind, i < 0 ? null : key.slice(i + 1));
+      const id = i < 0 ? null : key.slice(i + 1);
+      sc = new ScopeState(key, kind, id, kind === 'agent' || kind === 'team' ? SPARSE_WIDTH : MIN);
       this.scopeMap.set(key, sc);
+      if (id !== null) this.byKind[kind].set(id, sc);
       this.dirty.add(key);
     }
     return sc;
@@ -468,24 +483,29 @@ export class TenantEngine {
     };
     if (sc.kind !== 'channel') {
       const counts: AgentCounts = { available: 0, busy: 0, wrap_up: 0, away: 0, offline: 0 };
-      const codes = [0, 0, 0, 0, 0];
+      const codes = this.codes.fill(0);
       let o = 0;
       let t = 0;
-      const each = (a: AgentState) => {
-        if (!a.known) return;
+      const list: Iterable<AgentState> = sc.kind === 'all' ? this.agents.values()
+        : sc.kind === 'agent' ? this.one(sc.id!) : sc.members;
+      for (const a of list) {
+        if (!a.known) continue;
         codes[a.state]++;
         if (a.memoNow !== now || a.memoDay !== starts[2] || a.memoVer !== a.ver) this.fillOccupancy(a, starts, now);
         o += a.memo[wi * 2];
         t += a.memo[wi * 2 + 1];
-      };
-      if (sc.kind === 'all') for (const a of this.agents.values()) each(a);
-      else if (sc.kind === 'agent') { const a = this.agents.get(sc.id!); if (a) each(a); }
-      else for (const a of sc.members) each(a);
+      }
       [counts.available, counts.busy, counts.wrap_up, counts.away, counts.offline] = codes;
       x.agents = counts;
       x.occ = [o, t];
     }
     return buildMetrics(sc.kind, acc, cached, now, x);
+  }
+
+  private codes = [0, 0, 0, 0, 0];
+  private one(id: string): AgentState[] {
+    const a = this.agents.get(id);
+    return a ? [a] : [];
   }
 
   private occTmp = new Float64Array(4);
@@ -540,9 +560,7 @@ export class TenantEngine {
     const day = this.clock.start(now);
     const oldestStart = Math.min(day, now - HOUR);
     const recFrom = now - HOUR - REC_MARGIN;
-    const keepMin = Math.floor((oldestStart - REC_MARGIN) / MIN);
-    const recMin = Math.floor(recFrom / MIN);
-    for (const sc of this.scopeMap.values()) sc.evict(recMin, keepMin);
+    for (const sc of this.scopeMap.values()) sc.evict(recFrom, oldestStart - REC_MARGIN);
     this.horizon = Math.max(this.horizon, oldestStart - HOUR);
     for (const [id, ts] of this.ids) if (ts < this.horizon) this.ids.delete(id);
     for (const [id, c] of this.contacts) {
