@@ -113,7 +113,17 @@ export class TenantEngine {
 
   /** Applies one event; false when it is a duplicate (id seen) or older than the horizon. */
   apply(ev: BusEvent): boolean {
-    if (this.ids.has(ev.id) || !(ev.ts >= this.horizon)) return false;
+    if (this.ids.has(ev.id)) return false;
+    if (!(ev.ts >= this.horizon)) {
+      // An agent's state is what its latest event says, however old (a backfill, a quiet
+      // night): an event before the horizon that is still the agent's newest sets it.
+      if (ev.type !== 'agent.state') return false;
+      const a = this.agents.get(ev.agent_id);
+      const last = a?.tl[a.tl.length - 1];
+      if (last && !later(ev.ts, ev.id, [last.ts, last.id])) return false;
+      this.agentEvent(ev);
+      return true;
+    }
     this.ids.set(ev.id, ev.ts);
     const { id, ts } = ev;
     switch (ev.type) {
