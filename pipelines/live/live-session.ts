@@ -124,6 +124,13 @@ export class LiveSession {
     setTimeout(tryDrain, 10);
   }
 
+  /** bytes this client holds in the server: the socket's unsent buffer plus coalesced values */
+  get bufferedBytes(): number {
+    let n = this.ws.bufferedAmount;
+    for (const v of this.pending.values()) n += v.length;
+    return n;
+  }
+
   /** entries waiting for a slow client (bounded by subscriptions, never by time) */
   get queued(): number {
     return this.pending.size;

@@ -28,6 +28,15 @@ const SeriesQuery = Type.Object(
 export function kpisRoutes(cache: () => KpiCache | null) {
   return async function routes(app: FastifyInstance, { svc }: { svc: Services }) {
     const queues = await svc.kv<Partial<QueueSettings>>(QUEUES_BUCKET);
+    const sessions = new Set<LiveSession>();
+    svc.metrics.gauge('fw_live_sockets', 'open /v1/live sockets on this node').set(() => sessions.size);
+    svc.metrics
+      .gauge('fw_live_buffered_bytes', 'bytes queued in this node for live sockets (socket buffers + coalesced)')
+      .set(() => [...sessions].reduce((n, s) => n + s.bufferedBytes, 0));
+    svc.metrics
+      .gauge('fw_live_coalesced_total', 'live values replaced by a newer one before a slow socket took them')
+      .set(() => coalesced + [...sessions].reduce((n, s) => n + s.dropped, 0));
+    let coalesced = 0;
     const tenantKpis = async (tenant: string) => {
       const c = cache();
       if (!c) throw new Errors.Unavailable('this node does not run the gateway role');
@@ -80,9 +89,12 @@ export function kpisRoutes(cache: () => KpiCache | null) {
         const tk = await tenantKpis(tenantOf(req));
         socket.off('message', hold);
         const session = new LiveSession(socket, tk);
+        sessions.add(session);
+        socket.on('close', () => {
+          sessions.delete(session);
+          coalesced += session.dropped;
+        });
         for (const m of early) socket.emit('message', m);
-        req.log.debug({ tenant: tenantOf(req) }, 'live socket opened');
-        void session;
       } catch {
         socket.close(1011, 'the live feed is unavailable');
       }
