@@ -56,10 +56,35 @@ class Series {
   }
 }
 
+/** A snapshot's messages are serialised once, whatever the number of sockets. */
+const encodedCache = new WeakMap<ScopeSnapshot, Map<string, string>>();
+export function encoded(s: ScopeSnapshot, key: string, build: () => unknown): string {
+  let m = encodedCache.get(s);
+  if (!m) encodedCache.set(s, (m = new Map()));
+  let v = m.get(key);
+  if (v === undefined) m.set(key, (v = JSON.stringify(build())));
+  return v;
+}
+
 export class TenantKpis {
   readonly latest = new Map<string, ScopeSnapshot>();
   private series = new Map<string, Series>();
+  /** every listener (alerts go to all) */
   readonly listeners = new Set<Listener>();
+  /** listeners by the scope they follow: a snapshot wakes only its own subscribers */
+  private byScope = new Map<string, Set<Listener>>();
+
+  follow(scope: string, l: Listener) {
+    let set = this.byScope.get(scope);
+    if (!set) this.byScope.set(scope, (set = new Set()));
+    set.add(l);
+  }
+
+  unfollow(scope: string, l: Listener) {
+    const set = this.byScope.get(scope);
+    set?.delete(l);
+    if (set?.size === 0) this.byScope.delete(scope);
+  }
   subs: Subscription[] = [];
   lastAt = 0;
 
@@ -73,7 +98,8 @@ export class TenantKpis {
       if (!ser) this.series.set(s.scope, (ser = new Series()));
       ser.add(s);
     }
-    for (const l of this.listeners) l.snapshot?.(s);
+    const set = this.byScope.get(s.scope);
+    if (set) for (const l of set) l.snapshot?.(s);
   }
 
   metrics(scope: string, window: Window): { at: number; metrics: Metrics } | null {

@@ -4,7 +4,7 @@
 // what it has not taken yet is coalesced to the latest value per scope × window.
 import type { WebSocket } from 'ws';
 import { WINDOWS, type ScopeSnapshot, type Window } from '../engine/types.ts';
-import type { LiveAlert, Listener, TenantKpis } from './kpi-cache.ts';
+import { encoded, type LiveAlert, type Listener, type TenantKpis } from './kpi-cache.ts';
 
 /** a socket with more than this many bytes queued is "slow": new values wait, coalesced */
 const HIGH_WATER = 256 * 1024;
@@ -60,16 +60,21 @@ export class LiveSession {
     const badW = windows.find((w) => !(WINDOWS as readonly unknown[]).includes(w));
     if (badW !== undefined) return this.error(`windows: "${String(badW)}" is not one of ${WINDOWS.join(', ')}`);
     if (msg.type === 'unsubscribe') {
-      for (const s of scopes) this.scopes.delete(s);
+      for (const s of scopes) {
+        this.scopes.delete(s);
+        this.kpis.unfollow(s, this.listener);
+      }
       return;
     }
     // A subscribe replaces the previous one: a rotating wall re-subscribes per board.
+    for (const s of this.scopes) this.kpis.unfollow(s, this.listener);
     this.scopes.clear();
     this.windows = new Set(windows as Window[]);
     this.agents = msg.agents === true;
     this.pending.clear();
     for (const s of scopes) {
       this.scopes.add(s);
+      this.kpis.follow(s, this.listener);
       const snap = this.kpis.latest.get(s);
       if (snap) this.emit(snap, 'snapshot', new Set(windows as Window[]));
     }
@@ -80,10 +85,19 @@ export class LiveSession {
   }
 
   private emit(s: ScopeSnapshot, type: 'snapshot' | 'update', windows: Set<Window>) {
-    const at = new Date(s.at).toISOString();
+    const at = () => new Date(s.at).toISOString();
     for (const w of windows)
-      this.send(`${s.scope}|${w}`, { type, scope: s.scope, window: w, at, metrics: s.windows[w] }, type === 'snapshot');
-    if (this.agents && s.agents) this.send(`${s.scope}|agents`, { type: 'agents', scope: s.scope, at, agents: s.agents }, type === 'snapshot');
+      this.sendRaw(
+        `${s.scope}|${w}`,
+        encoded(s, `${type}|${w}`, () => ({ type, scope: s.scope, window: w, at: at(), metrics: s.windows[w] })),
+        type === 'snapshot',
+      );
+    if (this.agents && s.agents)
+      this.sendRaw(
+        `${s.scope}|agents`,
+        encoded(s, 'agents', () => ({ type: 'agents', scope: s.scope, at: at(), agents: s.agents })),
+        type === 'snapshot',
+      );
   }
 
   private onAlert(a: LiveAlert) {
@@ -96,8 +110,11 @@ export class LiveSession {
 
   /** Sends now, or — when the socket is backed up — keeps only the latest per key. */
   private send(key: string, msg: unknown, urgent = false) {
+    this.sendRaw(key, JSON.stringify(msg), urgent);
+  }
+
+  private sendRaw(key: string, data: string, urgent = false) {
     if (this.ws.readyState !== this.ws.OPEN) return;
-    const data = JSON.stringify(msg);
     if (!urgent && (this.ws.bufferedAmount > HIGH_WATER || this.pending.size > 0)) {
       if (this.pending.has(key)) this.dropped++;
       this.pending.set(key, data);
@@ -139,6 +156,7 @@ export class LiveSession {
   close() {
     clearInterval(this.heartbeat);
     this.kpis.listeners.delete(this.listener);
+    for (const s of this.scopes) this.kpis.unfollow(s, this.listener);
     this.pending.clear();
   }
 }
