@@ -103,17 +103,26 @@ class TenantView {
   readonly changeIds = new Set<string>();
   /** changes that arrived before their item (other node, restore order) */
   readonly orphans = new Map<string, ChangeRecord[]>();
+  /** detractors not followed up: the only items older than a window that its KPIs need */
+  readonly open = new Set<Entry>();
+  /** every scope KPIs were computed for: one that empties out must be published empty */
+  readonly scopes = new Set<string>();
   hours: number;
   constructor(hours: number) {
     this.hours = hours;
   }
 
-  derive(e: Entry): void {
+  /** `track` false for a trial derive that must not touch the tenant's open set */
+  derive(e: Entry, track = true): void {
     const ordered = [...e.changes].sort((a, b) => a.change.at - b.change.at || a.seq - b.seq);
     const { item, rejected } = deriveItem(submission(e.rec), [...classifiedChange(e.rec), ...ordered.map((c) => c.change)], {
       follow_up_hours: this.hours,
     });
     e.item = item;
+    if (!track) {
+      /* trial */
+    } else if (item.detractor && item.followed_up_at === undefined) this.open.add(e);
+    else this.open.delete(e);
     e.rejected = rejected.map((r) => ({ change_id: ordered.find((c) => c.change === r.change)?.change_id ?? '', error: r.error }));
   }
 
@@ -204,7 +213,7 @@ export class FeedbackView {
     for (const c of changes) item = applyChange(item, c);
     const v = this.tenant(tenant);
     const trial: Entry = { ...e, changes: [...e.changes, ...changes.map((c, i) => ({ tenant, change_id: `trial-${i}`, seq: Number.MAX_SAFE_INTEGER, change: c }))] };
-    v.derive(trial);
+    v.derive(trial, false);
     const bad = trial.rejected.find((r) => r.change_id.startsWith('trial-'));
     if (bad) {
       const c = changes[Number(bad.change_id.slice(6))];
@@ -270,7 +279,10 @@ export class FeedbackView {
     return (this.tenants.get(tenant)?.order ?? []).map((e) => e.item);
   }
 
-  /** Live KPIs per scope (all, queue:, channel:, agent:) and window. */
+  /** Live KPIs per scope (all, queue:, channel:, agent:) and window, as `vocKpis` defines
+   * them. Only items submitted since the earliest window start and open detractors (for
+   * voc_overdue) can count, so the rest is never visited: the cost follows today's volume
+   * and the open backlog, not the memory's size. */
   kpis(tenant: string, now: number, starts: Record<VocWindow, number>): Map<string, Record<VocWindow, VocKpis>> {
     const groups = new Map<string, FeedbackItem[]>();
     const add = (scope: string, it: FeedbackItem) => {
@@ -278,20 +290,35 @@ export class FeedbackView {
       if (!l) groups.set(scope, (l = []));
       l.push(it);
     };
-    for (const e of this.tenants.get(tenant)?.order ?? []) {
-      const it = e.item;
-      add('all', it);
-      if (it.queue) add(`queue:${it.queue}`, it);
-      if (it.channel) add(`channel:${it.channel}`, it);
-      if (it.agent_id) add(`agent:${it.agent_id}`, it);
+    const v = this.tenants.get(tenant);
+    if (!v) return new Map();
+    const since = Math.min(starts['15m'], starts['1h'], starts.today);
+    const scopesOf = (it: FeedbackItem) => {
+      const out = ['all'];
+      if (it.queue) out.push(`queue:${it.queue}`);
+      if (it.channel) out.push(`channel:${it.channel}`);
+      if (it.agent_id) out.push(`agent:${it.agent_id}`);
+      return out;
+    };
+    // forward, in submission order, so sums match vocKpis over the whole list bit for bit
+    for (let i = v.upper(since - 1, '\uffff'); i < v.order.length; i++) {
+      for (const sc of scopesOf(v.order[i].item)) add(sc, v.order[i].item);
     }
+    // voc_overdue counts open detractors of any age, once per scope (not per window).
+    const overdue = new Map<string, number>();
+    for (const e of v.open) {
+      if (!isOverdue(e.item, now)) continue;
+      for (const sc of scopesOf(e.item)) {
+        overdue.set(sc, (overdue.get(sc) ?? 0) + 1);
+        if (!groups.has(sc)) groups.set(sc, []);
+      }
+    }
+    for (const sc of v.scopes) if (!groups.has(sc)) groups.set(sc, []);
+    for (const sc of groups.keys()) v.scopes.add(sc);
     const out = new Map<string, Record<VocWindow, VocKpis>>();
     for (const [scope, items] of groups) {
-      out.set(scope, {
-        '15m': vocKpis(items, now, starts['15m']),
-        '1h': vocKpis(items, now, starts['1h']),
-        today: vocKpis(items, now, starts.today),
-      });
+      const k = (start: number) => ({ ...vocKpis(items, now, start), voc_overdue: overdue.get(scope) ?? 0 });
+      out.set(scope, { '15m': k(starts['15m']), '1h': k(starts['1h']), today: k(starts.today) });
     }
     return out;
   }

@@ -96,11 +96,14 @@ export class VocRole {
 
   async start(): Promise<void> {
     const t0 = Date.now();
+    // Follow first, from now on: a write another node makes while we read ClickHouse is
+    // then seen either in the read or on the stream (the view takes both in any order).
+    await this.follow();
     const { items, changes } = await loadSince(this.o.ch, this.now() - this.o.memoryDays * DAY);
-    for (const r of items) this.view.addItem(r);
+    // Changes first: they wait for their item, so each item is derived once.
     this.view.addChanges(changes);
+    for (const r of items) this.view.addItem(r);
     this.o.log.info({ items: items.length, changes: changes.length, ms: Date.now() - t0 }, 'voc view restored');
-    await this.follow(t0 - 10_000);
     if (this.o.consume !== false) {
       await this.consume();
       this.ticker = setInterval(() => this.tick(), this.o.tickMs);
@@ -108,11 +111,8 @@ export class VocRole {
   }
 
   /** Applies what other nodes stored (and, harmlessly, our own writes) from CC_VOC. */
-  private async follow(sinceMs: number) {
-    const consumer = await this.o.bus.js.consumers.get(VOC_STREAM, {
-      deliver_policy: DeliverPolicy.StartTime,
-      opt_start_time: new Date(sinceMs).toISOString(),
-    });
+  private async follow() {
+    const consumer = await this.o.bus.js.consumers.get(VOC_STREAM, { deliver_policy: DeliverPolicy.New });
     this.follower = await consumer.consume({ max_messages: 256 });
     void (async () => {
       for await (const m of this.follower!) {

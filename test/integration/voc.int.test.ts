@@ -271,4 +271,14 @@ describe('restart', () => {
     const n = await (await fw.rt.svc.ch.query({ query: "SELECT count() AS n FROM feedback_items WHERE tenant = 'default'", format: 'JSONEachRow' })).json<{ n: number }>();
     expect(Number(n[0].n)).toBe(6);
   });
+
+  it('keeps older submissions out of memory but never an open detractor', async () => {
+    const dataDir = fw.dataDir;
+    await fw.close();
+    fw = await startFloorwatch({ natsUrl: nats.url, dataDir, areas: [vocArea({ memoryDays: 60_000 / 86_400_000 })] });
+    // every test submission is older than a minute: only c-1 (CSAT 1, never followed up) stays
+    const items = (await call('GET', '/v1/feedback?limit=50')).json.items;
+    expect(items.map((i: any) => i.id)).toEqual(['c-1']);
+    expect(items[0]).toMatchObject({ team: 'care', detractor: true, status: 'new' });
+  });
 });
