@@ -219,7 +219,7 @@ export function feedbackRoutes(opts: FeedbackRoutesOptions): FastifyPluginAsync<
       };
     });
 
-    app.get('/feedback/rules', { ...read, schema: { tags } }, async (req) => ({ ...NO_RULES, ...rules.get(tenantOf(req)) }));
+    app.get('/feedback/rules', { ...admin, schema: { tags } }, async (req) => ({ ...NO_RULES, ...rules.get(tenantOf(req)) }));
 
     app.put<{ Body: VocRules }>('/feedback/rules', { ...admin, schema: { tags, body: RulesBody } }, async (req) => {
       const value: VocRules = { keyword_rules: req.body.keyword_rules, routing_rules: req.body.routing_rules };
