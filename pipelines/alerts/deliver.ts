@@ -6,6 +6,13 @@ import net from 'node:net';
 import { guardedLookup, isPrivateAddress } from './target-safety.ts';
 import { signature, slackBody, type AlertMessage } from './payload.ts';
 
+// Keep-alive pools, one per safety policy, so a socket opened under "private allowed"
+// is never reused for a tenant that does not allow it.
+const agents = {
+  http: [new http.Agent({ keepAlive: true, maxSockets: 64 }), new http.Agent({ keepAlive: true, maxSockets: 64 })],
+  https: [new https.Agent({ keepAlive: true, maxSockets: 64 }), new https.Agent({ keepAlive: true, maxSockets: 64 })],
+};
+
 export interface DeliveryResult {
   ok: boolean;
   status: number | null;
@@ -42,11 +49,13 @@ export function deliver(
   };
   if (m.target.secret)
     headers['floorwatch-signature'] = signature(m.target.secret, body, Math.floor((opts.now?.() ?? Date.now()) / 1000));
-  const mod = u.protocol === 'https:' ? https : http;
+  const tls = u.protocol === 'https:';
+  const mod = tls ? https : http;
+  const agent = (tls ? agents.https : agents.http)[opts.allowPrivate ? 1 : 0];
   return new Promise((resolve) => {
     const req = mod.request(
       u,
-      { method: 'POST', headers, lookup: guardedLookup(opts.allowPrivate) as never, timeout: opts.timeoutMs, agent: false },
+      { method: 'POST', headers, lookup: guardedLookup(opts.allowPrivate) as never, timeout: opts.timeoutMs, agent },
       (res) => {
         res.resume();
         res.on('end', () => {

@@ -86,14 +86,17 @@ export function evaluate(
   now: number,
   ctx: EvalContext = {},
 ): Step {
+  const noData = value === null || value === undefined || !Number.isFinite(value);
+  // The common case — quiet and staying quiet — allocates nothing.
+  if (prev && prev.status === 'normal' && !noData && !compare(rule.op, value, rule.threshold))
+    return { state: prev, changed: false, from: 'normal', notify: null };
   const s: AlertState = { ...(prev ?? initialState()) };
   const from = s.status;
-  const noData = value === null || value === undefined || !Number.isFinite(value);
   if (noData && rule.no_data === 'keep') {
     // Nothing to measure: hold the state, and let timers wait for real values.
     return { state: s, changed: false, from, notify: null };
   }
-  if (!noData) s.value = value;
+  if (!noData) s.value = value!;
   // With no_data "fire", a null KPI counts as a breach and never as recovered.
   const breach = noData || compare(rule.op, value, rule.threshold);
   const recovered = !noData && !compare(rule.op, value, rule.recover_threshold);

@@ -104,7 +104,7 @@ export class Notifier {
     const consumer = await bus.js.consumers.get(ALERTS_STREAM, durable);
     // Short-lived pull requests: after a crash, the server keeps handing messages to the
     // dead process's open requests until they expire, which would delay the retries.
-    this.messages = await consumer.consume({ max_messages: this.o.concurrency, expires: 5_000 });
+    this.messages = await consumer.consume({ max_messages: this.o.concurrency * 2, expires: 5_000 });
     void this.loop().catch((err) => this.o.log.error({ err }, 'notifier loop ended'));
   }
 
