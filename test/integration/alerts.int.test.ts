@@ -287,4 +287,21 @@ describe('notifications', () => {
     await eventually(() => rx.ok('/noisy')[1]?.body.status === 'resolved');
     expect((await post(`${fw.url}/v1/alerts/${noisy.id}/ack`, {}, auth)).status).toBe(404);
   });
+
+  it('deleting a firing rule sends resolved and drops it from the firing list', async () => {
+    const r = await createRule({
+      name: 'doomed', metric: 'abandon_rate', scope: 'channel:chat', window: 'today', op: '>', threshold: 0.1,
+      targets: [{ type: 'webhook', url: `${rx.url}/doomed` }],
+    });
+    await sleep(200);
+    const snap = snapshot('channel:chat', 300, {});
+    snap.windows.today = { abandon_rate: 0.3 };
+    await publish([snap]);
+    await eventually(() => rx.ok('/doomed').length === 1);
+    expect((await fetch(`${fw.url}/v1/alerts/rules/${r.id}`, { method: 'DELETE', headers: auth })).status).toBe(204);
+    const resolved = await eventually(() => rx.ok('/doomed')[1]);
+    expect(resolved.body).toMatchObject({ status: 'resolved', rule: { id: r.id } });
+    const o = await (await fetch(`${fw.url}/v1/alerts`, { headers: auth })).json();
+    expect(o.firing.some((a: { rule_id: string }) => a.rule_id === r.id)).toBe(false);
+  });
 });

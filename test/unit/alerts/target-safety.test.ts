@@ -1,7 +1,8 @@
 // SSRF guard: private, loopback, link-local, unique-local and CGNAT targets are refused
 // unless allowed; every resolved address counts.
 import { describe, expect, it } from 'vitest';
-import { isPrivateAddress, targetProblem, type LookupAll } from '../../../pipelines/alerts/target-safety.ts';
+import { guardedLookup, isPrivateAddress, targetProblem, type LookupAll } from '../../../pipelines/alerts/target-safety.ts';
+import { deliver } from '../../../pipelines/alerts/deliver.ts';
 
 const dns = (m: Record<string, string[]>): LookupAll => async (h) => {
   if (!m[h]) throw Object.assign(new Error('nx'), { code: 'ENOTFOUND' });
@@ -36,5 +37,23 @@ describe('targetProblem', () => {
     expect(await targetProblem('ftp://hooks.example.com/', false, lookup)).toMatch(/http/);
     expect(await targetProblem('https://u:p@hooks.example.com/', false, lookup)).toMatch(/credentials/);
     expect(await targetProblem('https://nope.example.com/', false, lookup)).toMatch(/ENOTFOUND/);
+  });
+});
+
+describe('at delivery time', () => {
+  it('the connection lookup refuses a name that now resolves to a private address (DNS rebinding)', async () => {
+    const err = await new Promise<NodeJS.ErrnoException | null>((r) => guardedLookup(false)('localhost', {}, (e) => r(e)));
+    expect(err?.code).toBe('EPRIVATE');
+    const ok = await new Promise<NodeJS.ErrnoException | null>((r) => guardedLookup(true)('localhost', {}, (e) => r(e)));
+    expect(ok).toBeNull();
+  });
+  it('deliver refuses a private IP literal without connecting, as a permanent failure', async () => {
+    const m = {
+      tenant: 't', kind: 'firing' as const, delivery_id: 'x:1:0', target: { type: 'webhook' as const, url: 'http://127.0.0.1:9/h', secret: null },
+      body: {} as never,
+    };
+    const r = await deliver(m, { allowPrivate: false, timeoutMs: 1000 });
+    expect(r).toMatchObject({ ok: false, permanent: true });
+    expect(r.error).toMatch(/private/);
   });
 });
