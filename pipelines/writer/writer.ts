@@ -11,6 +11,7 @@ import { dlqSubject, EVENTS_STREAM } from '../bus/subjects.ts';
 import type { BusEvent } from '../events/schema.ts';
 import { eventRow, type EventRow } from './event-row.ts';
 import type { Registry } from '../../server/metrics.ts';
+import { insertRows } from '../../server/db/clickhouse.ts';
 
 export interface WriterOptions {
   bus: Bus;
@@ -201,18 +202,8 @@ export class EventWriter {
     if (rows.length === 0) return 0;
     // Same token for a retried batch: ClickHouse drops the repeat if the first got in.
     const token = crypto.createHash('sha1').update(ids.map((i) => `${i.tenant}/${i.id}`).join('\n')).digest('hex');
-    await this.o.ch.insert({
-      table: 'events',
-      values: rows,
-      format: 'JSONEachRow',
-      clickhouse_settings: { insert_deduplication_token: token },
-    });
-    await this.o.ch.insert({
-      table: 'event_ids',
-      values: ids,
-      format: 'JSONEachRow',
-      clickhouse_settings: { insert_deduplication_token: token },
-    });
+    await insertRows(this.o.ch, 'events', rows, { insert_deduplication_token: token });
+    await insertRows(this.o.ch, 'event_ids', ids, { insert_deduplication_token: token });
     return rows.length;
   }
 
