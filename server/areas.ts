@@ -1,7 +1,9 @@
 // The API areas and background roles beyond ingestion, in start order.
 import type { Area } from './runtime.ts';
 import { liveArea } from '../pipelines/live/live-area.ts';
+import { alertsArea } from '../pipelines/alerts/area.ts';
+import { vocArea } from '../pipelines/voc/area.ts';
 
 export function allAreas(): Area[] {
-  return [liveArea()];
+  return [liveArea(), alertsArea(), vocArea()];
 }

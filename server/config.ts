@@ -19,6 +19,8 @@ export interface Config {
   rateLimitPerKey: number;
   /** days raw events are kept (0 = forever) */
   eventsTtlDays: number;
+  /** the URL people reach Floorwatch at (links in notifications); default http://HOST:PORT */
+  publicUrl: string | null;
   /** how often the engine saves a restart snapshot (ms) */
   engineSnapshotMs: number;
   /** JetStream's duplicate window for fast retries (ms) */
@@ -82,7 +84,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     maxBodyBytes: 5 * 1024 * 1024,
     rateLimitPerKey: int(env, 'RATE_LIMIT_PER_KEY', 0, 0, 1_000_000),
     eventsTtlDays: int(env, 'EVENTS_TTL_DAYS', 0, 0, 36500),
+    publicUrl: publicUrl(env.PUBLIC_URL),
     engineSnapshotMs: int(env, 'ENGINE_SNAPSHOT_S', 30, 1, 3600) * 1000,
     natsDuplicateWindowMs: int(env, 'NATS_DUPLICATE_WINDOW_S', 120, 1, 86_400) * 1000,
   };
+}
+
+function publicUrl(v: string | undefined): string | null {
+  if (!v) return null;
+  if (!/^https?:\/\/[^/\s]+/.test(v)) throw new ConfigError(`PUBLIC_URL=${v} is not valid: expected http(s)://host[:port]`);
+  return v.replace(/\/+$/, '');
 }

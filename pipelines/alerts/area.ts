@@ -39,7 +39,7 @@ export function alertsArea(opts: AlertsAreaOptions = {}): Area {
           silences: await svc.kv<Silence>(SILENCES_BUCKET),
           acks: await svc.kv<Ack>(ACKS_BUCKET),
           transitions: new TransitionLog(svc.ch, log),
-          baseUrl: opts.baseUrl ?? `http://${svc.config.host}:${svc.config.port}`,
+          baseUrl: opts.baseUrl ?? svc.config.publicUrl ?? `http://${svc.config.host}:${svc.config.port}`,
         });
         await engine.start();
       }

@@ -1,9 +1,9 @@
 // Measures the in-memory feedback view against deriving state per query from the change
 // log, on one tenant with N submissions and ~3 changes each (run: npx tsx <this file> [N]).
 // Prints figures; never fails. Targets: inbox page < 50 ms, KPI tick < 100 ms at 100k items.
-import { FeedbackView, type ChangeRecord, type ItemRecord } from './feedback-view.ts';
-import { deriveItem, isOverdue, vocKpis, type FeedbackChange } from './workflow.ts';
-import { SUBCATEGORIES, categoryOf } from './taxonomy.ts';
+import { FeedbackView, type ChangeRecord, type ItemRecord } from '../../pipelines/voc/feedback-view.ts';
+import { deriveItem, isOverdue, vocKpis, type FeedbackChange } from '../../pipelines/voc/workflow.ts';
+import { SUBCATEGORIES, categoryOf } from '../../pipelines/voc/taxonomy.ts';
 
 const N = Number(process.argv[2] ?? 100_000);
 const NOW = Date.UTC(2026, 10, 24, 12);
