@@ -18,6 +18,7 @@ export interface TenantState {
   policies: Record<string, Partial<QueuePolicy>>;
   /** null: no horizon yet */
   horizon: number | null;
+  /** event ids seen, with their event time (or the start of its hour) */
   ids: [string, number][];
   recs: RecJSON[];
   scopes: [key: string, buckets: BucketJSON[]][];
@@ -60,7 +61,7 @@ export function tenantToJSON(e: TenantEngine): TenantState {
     timeZone: e.clock.timeZone,
     policies: structuredClone(e.policies),
     horizon: Number.isFinite(e.horizon) ? e.horizon : null,
-    ids: [...e.ids],
+    ids: e.ids.entries(),
     recs,
     scopes,
     contacts: [...e.contacts].map(([id, c]) => [id, c.ev.map((x) => ({ ...x })), c.recs.map(ref)]),
@@ -76,7 +77,7 @@ export function tenantFromJSON(s: TenantState): TenantEngine {
   if (s.v !== 1) throw new Error(`unknown engine state version ${String(s.v)}`);
   const e = new TenantEngine({ tenant: s.tenant, timeZone: s.timeZone, policies: s.policies });
   e.horizon = s.horizon ?? -Infinity;
-  for (const [id, ts] of s.ids) e.ids.set(id, ts);
+  for (const [id, ts] of s.ids) e.ids.add(id, ts);
   for (const [key] of s.scopes) e.scope(key); // same order as before: scopes() stays stable
   const recs = s.recs.map(([t, k, v, f, q, ch, ag]) => e.mkRec({ t, k, v, f, q, ch, ag }));
   for (const [key, buckets] of s.scopes) {

@@ -11,6 +11,7 @@ import {
 } from './derive.ts';
 import { tenantFromJSON, tenantToJSON, type TenantState } from './engine-state.ts';
 import { agentsRequired } from './erlang.ts';
+import { IdSet } from './id-set.ts';
 import { buildMetrics, type ScopeExtras } from './metrics.ts';
 import { ScopeState } from './scope-state.ts';
 import {
@@ -64,8 +65,8 @@ export class TenantEngine {
   readonly contacts = new Map<string, ContactState>();
   readonly tickets = new Map<string, TicketState>();
   readonly agents = new Map<string, AgentState>();
-  /** event id → event time, for duplicate detection */
-  readonly ids = new Map<string, number>();
+  /** event ids seen, for duplicate detection */
+  readonly ids = new IdSet();
   /** events older than this are ignored: their ids may already be forgotten */
   horizon = -Infinity;
   private policyCache = new Map<string, QueuePolicy>();
@@ -124,7 +125,7 @@ export class TenantEngine {
       this.agentEvent(ev);
       return true;
     }
-    this.ids.set(ev.id, ev.ts);
+    this.ids.add(ev.id, ev.ts);
     const { id, ts } = ev;
     switch (ev.type) {
       case 'contact.queued':
@@ -572,7 +573,7 @@ export class TenantEngine {
     const recFrom = now - HOUR - REC_MARGIN;
     for (const sc of this.scopeMap.values()) sc.evict(recFrom, oldestStart - REC_MARGIN);
     this.horizon = Math.max(this.horizon, oldestStart - HOUR);
-    for (const [id, ts] of this.ids) if (ts < this.horizon) this.ids.delete(id);
+    this.ids.evictBefore(this.horizon);
     for (const [id, c] of this.contacts) {
       const settled = c.open.length === 0 && !c.pending;
       if (settled ? c.last < recFrom : c.last < now - MAX_OPEN) {

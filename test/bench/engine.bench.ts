@@ -3,8 +3,10 @@
 // open contact and per agent. Compares with the targets; never fails the build.
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { PerformanceObserver } from 'node:perf_hooks';
 import type { BusEvent } from '../../pipelines/events/schema.ts';
 import { TenantEngine } from '../../pipelines/engine/tenant-engine.ts';
+import { IdSet } from '../../pipelines/engine/id-set.ts';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -12,6 +14,16 @@ const heap = () => {
   gc();
   gc();
   return process.memoryUsage().heapUsed;
+};
+
+// GC pauses, to report the share of each timed phase spent collecting garbage
+const gcs: { s: number; d: number }[] = [];
+const gcObs = new PerformanceObserver((l) => { for (const x of l.getEntries()) gcs.push({ s: x.startTime, d: x.duration }); });
+gcObs.observe({ entryTypes: ['gc'] });
+const gcIn = (spans: [number, number][]) => {
+  let ms = 0;
+  for (const g of gcs) if (spans.some(([a, b]) => g.s >= a && g.s < b)) ms += g.d;
+  return ms;
 };
 
 /** V8 frees objects whose variable is never read again: keep measured engines reachable */
@@ -110,12 +122,15 @@ console.log(`engine bench: ${AGENTS} agents, ${QUEUES} queues, ${TEAMS} teams, $
 const beforeEngine = heap();
 const e = new TenantEngine({ tenant: 't', timeZone: 'Europe/Rome' });
 let busy = 0;
+const applySpans: [number, number][] = [];
 for (const c of chunks) {
   const batch = JSON.parse(c) as BusEvent[];
   const t0 = performance.now();
   for (const x of batch) e.apply(x);
   e.evict(batch[batch.length - 1].ts - 10_000); // as the engine does about once a minute
-  busy += performance.now() - t0;
+  const t1 = performance.now();
+  busy += t1 - t0;
+  applySpans.push([t0, t1]);
 }
 chunks.length = 0;
 const rate = total / (busy / 1000);
@@ -123,11 +138,14 @@ const waiting = e.metrics('all', '15m', end)!.waiting!;
 
 // snapshots of every scope, as the publisher would do once a second
 const times: number[] = [];
+const snapSpans: [number, number][] = [];
 let scopes = 0;
 for (let i = 0; i < 30; i++) {
   const s = performance.now();
   scopes = e.snapshotAll(end + i * 1000).length;
-  times.push(performance.now() - s);
+  const t = performance.now();
+  times.push(t - s);
+  snapSpans.push([s, t]);
 }
 const cold = times[0];
 const warm = times.slice(1).sort((x, y) => x - y);
@@ -153,16 +171,20 @@ keep.push(ag);
 const perAgent = (heap() - h1) / AGENTS;
 const idBytes = (() => {
   const h = heap();
-  const m = new Map<string, number>();
-  for (let i = 0; i < 100_000; i++) m.set(`evt-${i}-0123456789abcdef`, T0);
+  const m = new IdSet();
+  for (let i = 0; i < 100_000; i++) m.add(`evt-${i}-0123456789abcdef`, T0 + i * 500);
   keep.push(m);
   return (heap() - h) / 100_000;
 })();
 
+await new Promise((r) => setTimeout(r, 50)); // let the GC observer deliver its entries
+gcObs.disconnect();
 line('events/s (apply, 1 core)', rate.toFixed(0), rate >= 300_000, '>= 300,000');
+line('  GC share of apply time', `${((100 * gcIn(applySpans)) / busy).toFixed(0)}%`, null, '');
 line(`snapshot all ${scopes} scopes, first (ms)`, cold.toFixed(1), null, '(cold caches)');
 line('snapshot all scopes, median (ms)', warm[Math.floor(warm.length / 2)].toFixed(1), warm[Math.floor(warm.length / 2)] < 20, '< 20 ms');
 line('snapshot all scopes, worst warm (ms)', warm[warm.length - 1].toFixed(1), null, '');
+line('  GC share of snapshot time', `${((100 * gcIn(snapSpans)) / times.reduce((a, b) => a + b, 0)).toFixed(0)}%`, null, '');
 line('contacts waiting at the end', String(waiting), null, `~${OPEN}`);
 line('heap of the engine after evict (MB)', (engineHeap / 1e6).toFixed(1), null, '');
 line('heap used, whole process (MB)', (heap() / 1e6).toFixed(1), null, `(baseline ${(base / 1e6).toFixed(1)})`);

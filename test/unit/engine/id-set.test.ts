@@ -1,0 +1,28 @@
+// Duplicate detection: ids are remembered until their whole hour is before the horizon.
+import { describe, expect, it } from 'vitest';
+import { IdSet } from '../../../pipelines/engine/id-set.ts';
+
+const H = 3_600_000;
+const T = Date.parse('2026-11-24T08:00:00Z');
+
+describe('IdSet', () => {
+  it('forgets an hour only once it ends before the horizon, and lists what it holds', () => {
+    const s = new IdSet();
+    s.add('a', T + 10);
+    s.add('b', T + H - 1);
+    s.add('c', T + H);
+    s.add('d', T - 5);
+    expect(s.size).toBe(4);
+    expect(s.has('a') && s.has('d') && !s.has('x')).toBe(true);
+    s.evictBefore(T + H - 1); // the 08:00 hour is not over at the horizon
+    expect([s.has('a'), s.has('b'), s.has('c'), s.has('d')]).toEqual([true, true, true, false]);
+    s.evictBefore(T + H);
+    expect([s.has('a'), s.has('b'), s.has('c')]).toEqual([false, false, true]);
+    s.add('e', T + H + 5); // the cached current hour still files it under 09:00
+    expect(s.entries().sort()).toEqual([['c', T + H], ['e', T + H]]);
+    s.evictBefore(T + 2 * H);
+    expect(s.size).toBe(0);
+    s.add('f', T); // an hour dropped earlier is made again
+    expect(s.entries()).toEqual([['f', T]]);
+  });
+});
