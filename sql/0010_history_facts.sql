@@ -35,7 +35,9 @@ ORDER BY (tenant, kind, time, contact_id, seg);
 
 -- Why: occupancy in history is time in states clipped to buckets; each row is one state
 -- of one agent from its event to the next, with the team and queues it had then (for
--- the team and queue scopes). Keyed by the event, so a rewrite replaces the row.
+-- the team and queue scopes). Keyed by the event, so a rewrite replaces the row. Sorted
+-- by start so a range query reads only its days; `end` has a minmax index because a
+-- state that began before the range still overlaps it.
 CREATE TABLE IF NOT EXISTS hist_agent_states
 (
     tenant   LowCardinality(String),
@@ -46,8 +48,9 @@ CREATE TABLE IF NOT EXISTS hist_agent_states
     state    LowCardinality(String),
     team     LowCardinality(String),
     queues   Array(String),
-    version  UInt64
+    version  UInt64,
+    INDEX idx_end end TYPE minmax GRANULARITY 1
 )
 ENGINE = ReplacingMergeTree(version)
 PARTITION BY toYYYYMM(start)
-ORDER BY (tenant, agent_id, start, id);
+ORDER BY (tenant, start, agent_id, id);

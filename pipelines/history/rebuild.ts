@@ -37,19 +37,7 @@ export async function rebuildAgents(ch: ClickHouseClient, tenant: string, touche
        AND time >= fromUnixTimestamp64Milli({from:Int64})`,
     { tenant, ids, from },
   );
-  const prevs = await rows<{ agent_id: string; id: string; start_ms: number; end_ms: number; state: string; team: string; queues: string[] }>(
-    ch,
-    `SELECT agent_id, id, toUnixTimestamp64Milli(start) AS start_ms, toUnixTimestamp64Milli(end) AS end_ms, state, team, queues
-     FROM hist_agent_states FINAL
-     WHERE tenant = {tenant:String} AND agent_id IN {ids:Array(String)}
-       AND toUnixTimestamp64Milli(start) < transform(agent_id, {ids:Array(String)}, {mins:Array(Int64)}, toInt64(0))
-     ORDER BY agent_id, start DESC, id DESC
-     LIMIT 1 BY agent_id`,
-    { tenant, ids, mins },
-  );
-  const prevBy = new Map(
-    prevs.map((p) => [p.agent_id, { agent_id: p.agent_id, id: p.id, start: Number(p.start_ms), end: Number(p.end_ms), state: p.state, team: p.team, queues: p.queues }]),
-  );
+  const prevBy = await latestBefore(ch, tenant, touched, false);
   const byAgent = new Map<string, typeof evs>();
   for (const e of evs) {
     if (e.ts < touched.get(e.agent_id)!) continue;
@@ -70,23 +58,66 @@ export async function rebuildAgents(ch: ClickHouseClient, tenant: string, touche
   if (out.length) await ch.insert({ table: 'hist_agent_states', values: out, format: 'JSONEachRow' });
 }
 
+/** How far back interval lookups look before falling back to the whole table. */
+const LOOKBACK_MS = 3 * 86_400_000;
+
+type IntervalRow = { agent_id: string; id: string; start_ms: number; end_ms: number; state: string; team: string; queues: string[] };
+const toInterval = (p: IntervalRow): AgentInterval => ({
+  agent_id: p.agent_id, id: p.id, start: Number(p.start_ms), end: Number(p.end_ms), state: p.state, team: p.team, queues: p.queues,
+});
+
+/**
+ * The latest interval of each agent starting before (or, `inclusive`, at) its instant.
+ * The table is sorted by start: a recent window first, the whole table only for agents
+ * with no interval in that window (a long absence, or a new agent).
+ */
+async function latestBefore(ch: ClickHouseClient, tenant: string, asks: Map<string, number>, inclusive: boolean): Promise<Map<string, AgentInterval>> {
+  const found = new Map<string, AgentInterval>();
+  for (const bounded of [true, false]) {
+    const ids = [...asks.keys()].filter((a) => !found.has(a));
+    if (ids.length === 0) break;
+    const ts = ids.map((a) => asks.get(a)!);
+    const got = await rows<IntervalRow>(
+      ch,
+      `SELECT agent_id, id, toUnixTimestamp64Milli(start) AS start_ms, toUnixTimestamp64Milli(end) AS end_ms, state, team, queues
+       FROM hist_agent_states FINAL
+       WHERE tenant = {tenant:String} AND agent_id IN {ids:Array(String)}
+         ${bounded ? 'AND start >= fromUnixTimestamp64Milli({lo:Int64})' : ''}
+         AND toUnixTimestamp64Milli(start) ${inclusive ? '<=' : '<'} transform(agent_id, {ids:Array(String)}, {ts:Array(Int64)}, toInt64(0))
+       ORDER BY agent_id, start DESC, id DESC
+       LIMIT 1 BY agent_id`,
+      { tenant, ids, ts, lo: Math.min(...ts) - LOOKBACK_MS },
+    );
+    for (const g of got) found.set(g.agent_id, toInterval(g));
+  }
+  return found;
+}
+
 /** Teams of (agent, instant) pairs from the stored intervals. */
 async function teamsAt(ch: ClickHouseClient, tenant: string, asks: { agent: string; t: number }[]): Promise<string[]> {
   if (asks.length === 0) return [];
-  const agents = [...new Set(asks.map((a) => a.agent))];
+  const first = new Map<string, number>();
+  for (const a of asks) first.set(a.agent, Math.min(first.get(a.agent) ?? Infinity, a.t));
+  const tmin = Math.min(...first.values());
   const tmax = Math.max(...asks.map((a) => a.t));
-  const ivs = await rows<{ agent_id: string; start_ms: number; team: string }>(
-    ch,
-    `SELECT agent_id, toUnixTimestamp64Milli(start) AS start_ms, team FROM hist_agent_states FINAL
-     WHERE tenant = {tenant:String} AND agent_id IN {agents:Array(String)} AND start <= fromUnixTimestamp64Milli({tmax:Int64})
-     ORDER BY agent_id, start_ms`,
-    { tenant, agents, tmax },
-  );
+  const [ivs, before] = await Promise.all([
+    rows<IntervalRow>(
+      ch,
+      `SELECT agent_id, id, toUnixTimestamp64Milli(start) AS start_ms, toUnixTimestamp64Milli(end) AS end_ms, state, team, queues
+       FROM hist_agent_states FINAL
+       WHERE tenant = {tenant:String} AND agent_id IN {agents:Array(String)}
+         AND start >= fromUnixTimestamp64Milli({tmin:Int64}) AND start <= fromUnixTimestamp64Milli({tmax:Int64})
+       ORDER BY agent_id, start_ms`,
+      { tenant, agents: [...first.keys()], tmin, tmax },
+    ),
+    latestBefore(ch, tenant, first, true),
+  ]);
   const by = new Map<string, AgentInterval[]>();
+  for (const [a, iv] of before) by.set(a, [iv]);
   for (const iv of ivs) {
     let l = by.get(iv.agent_id);
     if (!l) by.set(iv.agent_id, (l = []));
-    l.push({ agent_id: iv.agent_id, id: '', start: Number(iv.start_ms), end: 0, state: '', team: iv.team, queues: [] });
+    l.push(toInterval(iv));
   }
   return asks.map((a) => teamAt(by.get(a.agent) ?? [], a.t));
 }
@@ -166,9 +197,12 @@ export async function staleTeams(
              AND time >= fromUnixTimestamp64Milli({from:Int64})
              AND toUnixTimestamp64Milli(time) >= transform(agent_id, {ids:Array(String)}, {mins:Array(Int64)}, toInt64(0))) f
      ASOF LEFT JOIN (SELECT agent_id, start, team FROM hist_agent_states FINAL
-                     WHERE tenant = {tenant:String} AND agent_id IN {ids:Array(String)}) a
+                     WHERE tenant = {tenant:String} AND agent_id IN {ids:Array(String)}
+                       AND start >= fromUnixTimestamp64Milli({lo:Int64})) a
      ON f.agent_id = a.agent_id AND f.answered_at >= a.start
      WHERE f.team != a.team`,
-    { tenant, ids, mins, from: Math.min(...mins) },
+    // An answer whose interval began before the look-back window reads as team '' and is
+    // recomputed needlessly but correctly: the rebuild looks further back.
+    { tenant, ids, mins, from: Math.min(...mins), lo: Math.min(...mins) - LOOKBACK_MS },
   );
 }

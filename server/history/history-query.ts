@@ -114,7 +114,8 @@ function feedbackSql(req: HistoryRequest): string {
   const src = needTeam
     ? `(SELECT time, survey, score, queue, channel, agent_id FROM events
         WHERE tenant = {tenant:String} AND type = 'feedback.submitted' AND ${RANGE}) f
-       ASOF LEFT JOIN (SELECT agent_id, start, team FROM hist_agent_states FINAL WHERE tenant = {tenant:String}) a
+       ASOF LEFT JOIN (SELECT agent_id, start, team FROM hist_agent_states FINAL
+                       WHERE tenant = {tenant:String} AND start < fromUnixTimestamp64Milli({to:Int64})) a
        ON f.agent_id = a.agent_id AND f.time >= a.start`
     : `(SELECT time, survey, score, queue, channel, agent_id FROM events
         WHERE tenant = {tenant:String} AND type = 'feedback.submitted' AND ${RANGE}) f`;
@@ -196,8 +197,17 @@ export function kpiValue(metric: string, s: Sums): number | null {
 }
 
 async function query(ch: ClickHouseClient, sql: string, p: Record<string, unknown>): Promise<Record<string, unknown>[]> {
-  const r = await ch.query({ query: sql, query_params: p, format: 'JSONEachRow' });
-  return r.json<Record<string, unknown>>();
+  const r = await ch.query({
+    query: sql,
+    query_params: p,
+    format: 'JSONCompact',
+    // Safe: both facts tables are partitioned by a column of their sorting key, so rows
+    // with the same key always share a partition; FINAL then skips cross-partition merging.
+    clickhouse_settings: { do_not_merge_across_partitions_select_final: 1 },
+  });
+  const { meta, data } = await r.json<unknown[]>();
+  const names = (meta ?? []).map((m) => m.name);
+  return data.map((row) => Object.fromEntries(names.map((n, i) => [n, row[i]])));
 }
 
 /** The rows of a history request, bucket as epoch ms, sorted by bucket then group. */

@@ -63,7 +63,9 @@ export default async function historyRoutes(app: FastifyInstance, { svc, now: cl
       const h = parseHistoryQuery(req.query as Query, { tz: tenantSettings(tenants, tenant).time_zone, now });
       const rows = await historyRows(svc.ch, { tenant, ...h, policies: policies(tenant), now });
       const dim = h.groupBy;
-      const out = rows.map((r) => ({ bucket: rfc3339In(r.b, h.tz), ...(dim ? { [dim]: r.g } : {}), ...r.v }));
+      const labels = new Map<number, string>();
+      const label = (b: number) => labels.get(b) ?? (labels.set(b, rfc3339In(b, h.tz)), labels.get(b)!);
+      const out = rows.map((r) => ({ bucket: label(r.b), ...(dim ? { [dim]: r.g } : {}), ...r.v }));
       const csv = h.format === 'csv' || (!(req.query as Query).format && /\btext\/csv\b/.test(req.headers.accept ?? ''));
       if (csv) {
         reply.header('content-type', 'text/csv; charset=utf-8');
