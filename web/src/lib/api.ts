@@ -59,7 +59,8 @@ export function getKey(): string | null {
   return bearerKey;
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+/** One request to the API with the page's auth (session cookie or `?key=` bearer); problem+json errors become ApiError. */
+export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (bearerKey) headers.authorization = `Bearer ${bearerKey}`;

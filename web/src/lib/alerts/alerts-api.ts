@@ -1,7 +1,7 @@
 // Client of /v1/alerts: rules, firing alerts and recent transitions, silences, acks. Same
 // auth as $lib/api (session cookie, or the `?key=` bearer) and the same problem+json
 // errors (ApiError), so errorText() renders them, field by field.
-import { ApiError, getKey, type Alert } from '$lib/api';
+import { request, type Alert } from '$lib/api';
 
 export const OPS = ['>', '>=', '<', '<='] as const;
 export const SEVERITIES = ['info', 'warning', 'critical'] as const;
@@ -63,26 +63,6 @@ export interface Silence {
   active: boolean;
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const key = getKey();
-  if (key) headers.authorization = `Bearer ${key}`;
-  const res = await fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
-  if (res.status === 204) return undefined as T;
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  if (!res.ok) {
-    const p = (json ?? {}) as { title?: string; detail?: string; errors?: unknown[] };
-    throw new ApiError(res.status, p.title ?? res.statusText ?? 'Request failed', p.detail, p.errors);
-  }
-  return json as T;
-}
 
 const enc = encodeURIComponent;
 

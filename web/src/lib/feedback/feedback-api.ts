@@ -1,6 +1,6 @@
 // Client of /v1/feedback. Same auth as $lib/api (session cookie, or the `?key=` bearer),
 // same problem+json errors (ApiError), so errorText() renders them.
-import { ApiError, getKey } from '$lib/api';
+import { request } from '$lib/api';
 
 export type FeedbackStatus = 'new' | 'assigned' | 'in_progress' | 'actioned' | 'followed_up';
 export const STATUSES: FeedbackStatus[] = ['new', 'assigned', 'in_progress', 'actioned', 'followed_up'];
@@ -71,25 +71,6 @@ export type FeedbackFilter = Partial<Record<'status' | 'category' | 'subcategory
   overdue?: boolean;
 };
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const key = getKey();
-  if (key) headers.authorization = `Bearer ${key}`;
-  const res = await fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  if (!res.ok) {
-    const p = (json ?? {}) as { title?: string; detail?: string; errors?: unknown[] };
-    throw new ApiError(res.status, p.title ?? res.statusText ?? 'Request failed', p.detail, p.errors);
-  }
-  return json as T;
-}
 
 function query(f: FeedbackFilter, extra: Record<string, string> = {}): string {
   const p = new URLSearchParams();
