@@ -3,6 +3,7 @@
 // cached window and an edge scan all hold the same Acc, so adding, removing and
 // merging are one code path. Sums are of integer milliseconds or scores, so adding and
 // later removing a record is exact (no floating drift).
+import type { AgentState } from './agents.ts';
 import type { ScopeState } from './scope-state.ts';
 
 export const MIN = 60_000;
@@ -18,7 +19,8 @@ export const F = {
 } as const;
 export const NF = 24;
 
-export interface RecSpec {
+/** One outcome at one instant. Made unbound by derive.ts; the engine binds its scopes. */
+export interface Rec {
   k: number;
   t: number;
   /** wait / handle / frt in ms (−1 when unknown), or a survey score */
@@ -28,16 +30,18 @@ export interface RecSpec {
   q: string | null;
   ch: string | null;
   ag: string | null;
+  /** all / queue / channel scopes (a shared array: never mutated) */
+  sc: readonly ScopeState[];
+  /** the agent (its own scope and current team are resolved when applied) */
+  agent: AgentState | null;
 }
 
-export interface Rec extends RecSpec {
-  /** all / queue / channel scopes */
-  sc: ScopeState[];
-  /** agent scope (the team scope is the agent's current team, resolved when applied) */
-  agent: ScopeState | null;
-}
+const UNBOUND: readonly ScopeState[] = [];
 
-export const sameRec = (a: RecSpec, b: RecSpec): boolean =>
+export const newRec = (k: number, t: number, v: number, f: number, q: string | null, ch: string | null, ag: string | null): Rec =>
+  ({ k, t, v, f, q, ch, ag, sc: UNBOUND, agent: null });
+
+export const sameRec = (a: Rec, b: Rec): boolean =>
   a.k === b.k && a.t === b.t && a.v === b.v && a.f === b.f && a.q === b.q && a.ch === b.ch && a.ag === b.ag;
 
 export interface Acc {
@@ -91,7 +95,7 @@ export function combineSorted(a: number[], b: number[], sign: number): number[] 
   return out;
 }
 
-export function applyRec(acc: Acc, r: RecSpec, s: number): void {
+export function applyRec(acc: Acc, r: Rec, s: number): void {
   const n = acc.n;
   n[F.NREC] += s;
   switch (r.k) {

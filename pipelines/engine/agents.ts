@@ -2,6 +2,7 @@
 // order does not matter) and its state timeline with prefix sums, so the time spent
 // occupied in any window is two binary searches.
 import { AGENT_STATES } from '../events/schema.ts';
+import type { ScopeState } from './scope-state.ts';
 import type { AgentRow } from './types.ts';
 
 export const STATE_CODE: Record<string, number> = Object.fromEntries(AGENT_STATES.map((s, i) => [s, i]));
@@ -29,8 +30,11 @@ export class AgentState {
   queuesAt: [number, string] | null = null;
   tl: StateEntry[] = [];
   since = 0;
-  /** keys of the scopes this agent's changes dirty (its own, its queues, its team) */
-  scopeKeys: string[];
+  /** the scopes this agent's changes dirty (its own, its queues, its team): set by the engine */
+  scopes: ScopeState[] = [];
+  /** its own scope and its current team's: set by the engine */
+  own: ScopeState | null = null;
+  teamScope: ScopeState | null = null;
   private sinceState = -1;
   /** bumped on every change: invalidates the row and the occupancy memo */
   ver = 0;
@@ -44,9 +48,7 @@ export class AgentState {
   memoVer = -1;
   readonly memo = new Float64Array(6);
 
-  constructor(readonly id: string) {
-    this.scopeKeys = [`agent:${id}`];
-  }
+  constructor(readonly id: string) {}
 
   get known(): boolean {
     return this.tl.length > 0;

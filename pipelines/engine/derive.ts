@@ -1,7 +1,7 @@
 // What one contact or one ticket contributes, derived from all of its events at once.
 // The engine keeps each contact's (ticket's) events and re-derives on every arrival, so
 // a late or out-of-order event gives the same result as the in-order stream.
-import { K, type RecSpec } from './acc.ts';
+import { K, newRec, type Rec } from './acc.ts';
 import type { QueuePolicy } from './types.ts';
 
 /** Contact event ranks: the tie-break for events of one contact at the same instant. */
@@ -41,75 +41,97 @@ export function evOrder(a: { ts: number; r: number; id: string }, b: { ts: numbe
   return a.ts - b.ts || a.r - b.r || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
-/** Inserts keeping evOrder (events mostly arrive last, so search from the end). */
-export function insertEv<T extends { ts: number; r: number; id: string }>(list: T[], e: T): void {
+/** Inserts keeping evOrder (events mostly arrive last, so search from the end); true when last. */
+export function insertEv<T extends { ts: number; r: number; id: string }>(list: T[], e: T): boolean {
   let i = list.length;
   while (i > 0 && evOrder(list[i - 1], e) > 0) i--;
-  if (i === list.length) list.push(e); else list.splice(i, 0, e);
+  if (i === list.length) {
+    list.push(e);
+    return true;
+  }
+  list.splice(i, 0, e);
+  return false;
 }
 
-export interface OpenSpec {
-  t: number;
-  q: string;
+/**
+ * Where the derivation of one contact stands after its events so far: the segment
+ * waiting now (curQ null: none) and the latest answered segment (lastQ null: none).
+ * The engine keeps it per contact, so an event that comes last in order is one step.
+ */
+export interface ContactCursor {
+  /** channel: of the contact's first queued event (in order) */
   ch: string | null;
-}
-
-export interface ContactDerived {
-  recs: RecSpec[];
-  /** the segment waiting now, if any */
-  open: OpenSpec[];
-  /** answered and not wrapped yet: handle time may still come */
-  pending: boolean;
+  hasQueued: boolean;
+  curT: number;
+  curQ: string | null;
+  lastT: number;
+  lastQ: string | null;
+  lastAg: string | null;
+  lastWrapped: boolean;
 }
 
 type Policy = (queue: string) => QueuePolicy;
 
-export function deriveContact(evs: readonly ContactEv[], pol: Policy): ContactDerived {
-  const recs: RecSpec[] = [];
-  let ch: string | null = null;
-  for (const e of evs) if (e.r === CR.QUEUED) { ch = e.ch; break; }
-  let cur: { t: number; q: string } | null = null;
-  let last: { t: number; q: string; ag: string | null; wrapped: boolean } | null = null;
-  for (const e of evs) {
-    switch (e.r) {
-      case CR.QUEUED:
-        if (cur) break;
-        cur = { t: e.ts, q: e.q! };
-        recs.push({ k: K.ARR, t: e.ts, v: 0, f: 0, q: cur.q, ch, ag: null });
-        break;
-      case CR.TRANSFERRED:
-        cur = { t: e.ts, q: e.to! };
-        recs.push({ k: K.ARR, t: e.ts, v: 0, f: 0, q: cur.q, ch, ag: null });
-        break;
-      case CR.ANSWERED:
-      case CR.ABANDONED: {
-        const q = cur ? cur.q : e.q!;
-        const w = cur ? e.ts - cur.t : e.w;
-        cur = null;
-        const p = pol(q);
-        if (e.r === CR.ANSWERED) {
-          const met = w >= 0 && w <= p.sl_threshold_s * 1000 ? 1 : 0;
-          recs.push({ k: K.ANS, t: e.ts, v: w, f: met, q, ch, ag: e.ag });
-          last = { t: e.ts, q, ag: e.ag, wrapped: false };
-        } else {
-          const short = w >= 0 && w < p.short_abandon_s * 1000 ? 1 : 0;
-          recs.push({ k: K.ABN, t: e.ts, v: w, f: short, q, ch, ag: null });
-        }
-        break;
+/** Answered and not wrapped yet: handle time may still come. */
+export const pendingWrap = (c: ContactCursor): boolean => c.lastQ !== null && !c.lastWrapped;
+
+/**
+ * Advances the cursor by the next event in order; the record it makes, if any, is
+ * returned (unbound: no scopes yet). `c.ch` must already be the contact's channel.
+ */
+export function stepContact(c: ContactCursor, e: ContactEv, pol: Policy): Rec | null {
+  switch (e.r) {
+    case CR.QUEUED:
+      c.hasQueued = true;
+      if (c.curQ !== null) return null;
+      c.curT = e.ts;
+      c.curQ = e.q!;
+      return newRec(K.ARR, e.ts, 0, 0, c.curQ, c.ch, null);
+    case CR.TRANSFERRED:
+      c.curT = e.ts;
+      c.curQ = e.to!;
+      return newRec(K.ARR, e.ts, 0, 0, c.curQ, c.ch, null);
+    case CR.ANSWERED:
+    case CR.ABANDONED: {
+      const q = c.curQ !== null ? c.curQ : e.q!;
+      const w = c.curQ !== null ? e.ts - c.curT : e.w;
+      c.curQ = null;
+      const p = pol(q);
+      if (e.r === CR.ANSWERED) {
+        const met = w >= 0 && w <= p.sl_threshold_s * 1000 ? 1 : 0;
+        c.lastT = e.ts;
+        c.lastQ = q;
+        c.lastAg = e.ag;
+        c.lastWrapped = false;
+        return newRec(K.ANS, e.ts, w, met, q, c.ch, e.ag);
       }
-      case CR.WRAPPED:
-        if (last && !last.wrapped) {
-          recs.push({ k: K.WRAP, t: e.ts, v: e.ts - last.t, f: e.res, q: last.q, ch, ag: last.ag });
-          last.wrapped = true;
-        }
-        break;
+      const short = w >= 0 && w < p.short_abandon_s * 1000 ? 1 : 0;
+      return newRec(K.ABN, e.ts, w, short, q, c.ch, null);
     }
+    case CR.WRAPPED:
+      if (c.lastQ === null || c.lastWrapped) return null;
+      c.lastWrapped = true;
+      return newRec(K.WRAP, e.ts, e.ts - c.lastT, e.res, c.lastQ, c.ch, c.lastAg);
+    default:
+      return null;
   }
-  return {
-    recs,
-    open: cur ? [{ t: cur.t, q: cur.q, ch }] : [],
-    pending: last !== null && !last.wrapped,
-  };
+}
+
+/** Derives a contact from all of its events (sorted): resets `c`, returns its records. */
+export function deriveContact(evs: readonly ContactEv[], pol: Policy, c: ContactCursor): Rec[] {
+  c.ch = null;
+  c.hasQueued = false;
+  c.curQ = null;
+  c.lastQ = null;
+  c.lastAg = null;
+  c.lastWrapped = false;
+  for (const e of evs) if (e.r === CR.QUEUED) { c.ch = e.ch; break; }
+  const recs: Rec[] = [];
+  for (const e of evs) {
+    const r = stepContact(c, e, pol);
+    if (r) recs.push(r);
+  }
+  return recs;
 }
 
 export interface TicketStatus {
@@ -121,7 +143,7 @@ export interface TicketStatus {
 }
 
 export interface TicketDerived {
-  recs: RecSpec[];
+  recs: Rec[];
   status: TicketStatus | null;
 }
 
@@ -130,7 +152,7 @@ export function deriveTicket(evs: readonly TicketEv[], pol: Policy): TicketDeriv
   if (!created) return { recs: [], status: null }; // queue and channel unknown yet
   const q = created.q!;
   const ch = created.ch;
-  const recs: RecSpec[] = [];
+  const recs: Rec[] = [];
   let seen = false;
   let open = false;
   let replied = false;
@@ -140,18 +162,18 @@ export function deriveTicket(evs: readonly TicketEv[], pol: Policy): TicketDeriv
         if (e !== created) break;
         seen = true;
         open = true;
-        recs.push({ k: K.TCR, t: e.ts, v: 0, f: 0, q, ch, ag: null });
+        recs.push(newRec(K.TCR, e.ts, 0, 0, q, ch, null));
         break;
       case TR.REPLIED:
         if (seen && !replied) {
           replied = true;
-          recs.push({ k: K.FRT, t: e.ts, v: e.ts - created.ts, f: 0, q, ch, ag: null });
+          recs.push(newRec(K.FRT, e.ts, e.ts - created.ts, 0, q, ch, null));
         }
         break;
       case TR.SOLVED:
         if (open) {
           open = false;
-          recs.push({ k: K.TSO, t: e.ts, v: 0, f: 0, q, ch, ag: null });
+          recs.push(newRec(K.TSO, e.ts, 0, 0, q, ch, null));
         }
         break;
       case TR.REOPENED:

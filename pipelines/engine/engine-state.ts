@@ -5,7 +5,7 @@
 import { NF, type Rec } from './acc.ts';
 import type { ContactEv, TicketEv } from './derive.ts';
 import type { AgentState, StateEntry } from './agents.ts';
-import { TenantEngine } from './tenant-engine.ts';
+import { ContactState, TenantEngine } from './tenant-engine.ts';
 import type { QueuePolicy } from './types.ts';
 
 type RecJSON = [t: number, k: number, v: number, f: number, q: string | null, ch: string | null, ag: string | null];
@@ -79,7 +79,7 @@ export function tenantFromJSON(s: TenantState): TenantEngine {
   e.horizon = s.horizon ?? -Infinity;
   for (const [id, ts] of s.ids) e.ids.add(id, ts);
   for (const [key] of s.scopes) e.scope(key); // same order as before: scopes() stays stable
-  const recs = s.recs.map(([t, k, v, f, q, ch, ag]) => e.mkRec({ t, k, v, f, q, ch, ag }));
+  const recs = s.recs.map(([t, k, v, f, q, ch, ag]) => e.mkRec(k, t, v, f, q, ch, ag));
   for (const [key, buckets] of s.scopes) {
     const sc = e.scope(key);
     for (const [m, n, w, ri] of buckets) {
@@ -100,7 +100,9 @@ export function tenantFromJSON(s: TenantState): TenantEngine {
     if (x.team) e.setTeam(a, x.team, false); // team buckets were restored as they were
   }
   for (const [id, ev, ri] of s.contacts) {
-    const c = { ev: ev.map((x) => ({ ...x })), recs: ri.map((i) => recs[i]), open: [], pending: false, last: -Infinity };
+    const c = new ContactState(-Infinity);
+    c.ev = ev.map((x) => ({ ...x }));
+    c.recs = ri.map((i) => recs[i]);
     for (const x of c.ev) if (x.ts > c.last) c.last = x.ts;
     e.contacts.set(id, c);
     e.recomputeContact(c, true);

@@ -75,6 +75,11 @@ export class ScopeState {
   /** first-response due times of open tickets without a reply, sorted */
   readonly dues: number[] = [];
   readonly members = new Set<AgentState>();
+  /** in the engine's list of scopes changed since the last takeDirty */
+  dirty = false;
+  /** the bucket records went to last: most land in the current one */
+  private lastM = NaN;
+  private lastB: Bucket | null = null;
 
   constructor(
     readonly key: string,
@@ -86,12 +91,14 @@ export class ScopeState {
 
   addRec(r: Rec, s: number): void {
     const m = Math.floor(r.t / this.width);
-    let b = this.buckets.get(m);
+    let b = m === this.lastM ? this.lastB : this.buckets.get(m);
     if (!b) {
       if (s < 0) return; // its minute was already evicted
       b = { n: new Float64Array(NF), w: [], recs: [] };
       this.buckets.set(m, b);
     }
+    this.lastM = m;
+    this.lastB = b;
     applyRec(b, r, s);
     if (b.recs) {
       if (s > 0) b.recs.push(r);
@@ -103,7 +110,7 @@ export class ScopeState {
         }
       }
     }
-    if (b.n[F.NREC] <= 0) this.buckets.delete(m);
+    if (b.n[F.NREC] <= 0) this.dropBucket(m);
     for (const c of this.caches) if (c && m >= c.a && m < c.b) applyRec(c.acc, r, s);
   }
 
@@ -123,7 +130,15 @@ export class ScopeState {
         b.recs = b.recs.filter((r) => !gone.has(r));
       }
     }
-    if (b.n[F.NREC] <= 0) this.buckets.delete(m);
+    if (b.n[F.NREC] <= 0) this.dropBucket(m);
+  }
+
+  private dropBucket(m: number): void {
+    this.buckets.delete(m);
+    if (m === this.lastM) {
+      this.lastM = NaN;
+      this.lastB = null;
+    }
   }
 
   clearCaches(): void {
@@ -211,7 +226,7 @@ export class ScopeState {
   evict(recFrom: number, keepFrom: number): void {
     const W = this.width;
     for (const [m, bk] of this.buckets) {
-      if ((m + 1) * W <= keepFrom) this.buckets.delete(m);
+      if ((m + 1) * W <= keepFrom) this.dropBucket(m);
       else if ((m + 1) * W <= recFrom) bk.recs = null;
     }
     this.clearCaches();

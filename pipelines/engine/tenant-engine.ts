@@ -2,12 +2,12 @@
 // snapshot) for a `now` that the caller passes; no clock, no I/O. See README.md for the
 // design, the memory figures and the semantics chosen where the spec leaves room.
 import type { BusEvent } from '../events/schema.ts';
-import { K, MIN, newAcc, insertSorted, removeSorted, sameRec, F, type Rec, type RecSpec } from './acc.ts';
+import { K, MIN, newAcc, newRec, insertSorted, removeSorted, sameRec, F, type Rec } from './acc.ts';
 import { AgentState, STATE_CODE, later } from './agents.ts';
 import { DayClock } from './day-start.ts';
 import {
-  CR, TR, deriveContact, deriveTicket, insertEv,
-  type ContactEv, type OpenSpec, type TicketEv, type TicketStatus,
+  CR, TR, deriveContact, deriveTicket, insertEv, pendingWrap, stepContact,
+  type ContactCursor, type ContactEv, type TicketEv, type TicketStatus,
 } from './derive.ts';
 import { tenantFromJSON, tenantToJSON, type TenantState } from './engine-state.ts';
 import { agentsRequired } from './erlang.ts';
@@ -26,18 +26,25 @@ export interface TenantEngineOptions {
   policies?: Record<string, Partial<QueuePolicy>>;
 }
 
-export interface OpenSeg extends OpenSpec {
-  sc: ScopeState[];
-}
-export interface ContactState {
-  ev: ContactEv[];
-  recs: Rec[];
-  open: OpenSeg[];
-  pending: boolean;
-  last: number;
+/** One contact: its events in order, its records, and where its derivation stands. */
+export class ContactState implements ContactCursor {
+  ev: ContactEv[] = [];
+  recs: Rec[] = [];
+  ch: string | null = null;
+  hasQueued = false;
+  curT = 0;
+  curQ: string | null = null;
+  lastT = 0;
+  lastQ: string | null = null;
+  lastAg: string | null = null;
+  lastWrapped = false;
+  /** the segment counted as waiting: its start and scopes (null: none) */
+  openT = 0;
+  openSc: readonly ScopeState[] | null = null;
+  constructor(public last: number) {}
 }
 export interface TicketStat extends TicketStatus {
-  sc: ScopeState[];
+  sc: readonly ScopeState[];
 }
 export interface TicketState {
   ev: TicketEv[];
@@ -61,6 +68,8 @@ export class TenantEngine {
   clock: DayClock;
   policies: Record<string, Partial<QueuePolicy>>;
   readonly scopeMap = new Map<string, ScopeState>();
+  /** shared scope lists of records and waiting segments: queue scope → channel → [all, queue, channel] */
+  private readonly scLists = new Map<ScopeState | null, Map<string | null, readonly ScopeState[]>>();
   readonly all: ScopeState;
   readonly contacts = new Map<string, ContactState>();
   readonly tickets = new Map<string, TicketState>();
@@ -70,7 +79,8 @@ export class TenantEngine {
   /** events older than this are ignored: their ids may already be forgotten */
   horizon = -Infinity;
   private policyCache = new Map<string, QueuePolicy>();
-  private dirty = new Set<string>();
+  /** scopes changed since the last takeDirty (each has `dirty` set) */
+  private dirty: ScopeState[] = [];
   private scratch = newAcc();
   private staffScratch = newAcc();
   private readonly pol = (q: string): QueuePolicy => {
@@ -93,8 +103,10 @@ export class TenantEngine {
 
   setTimeZone(tz: string): void {
     this.clock.timeZone = tz;
-    for (const sc of this.scopeMap.values()) sc.clearCaches();
-    for (const k of this.scopeMap.keys()) this.dirty.add(k);
+    for (const sc of this.scopeMap.values()) {
+      sc.clearCaches();
+      this.touch(sc);
+    }
   }
 
   /** Changes a queue's policy and re-derives the contacts and tickets still held. */
@@ -169,8 +181,7 @@ export class TenantEngine {
         break;
       case 'feedback.submitted': {
         const k = ev.survey === 'csat' ? K.CSAT : ev.survey === 'nps' ? K.NPS : K.CES;
-        const r = this.mkRec({ k, t: ev.ts, v: ev.score, f: 0, q: ev.queue ?? null, ch: ev.channel ?? null, ag: ev.agent_id ?? null });
-        this.addRec(r, 1);
+        this.addRec(this.mkRec(k, ev.ts, ev.score, 0, ev.queue ?? null, ev.channel ?? null, ev.agent_id ?? null), 1);
         break;
       }
     }
@@ -180,39 +191,71 @@ export class TenantEngine {
   private contactEvent(id: string, e: ContactEv): void {
     let c = this.contacts.get(id);
     if (!c) {
-      c = { ev: [], recs: [], open: [], pending: false, last: e.ts };
+      c = new ContactState(e.ts);
       this.contacts.set(id, c);
     }
-    insertEv(c.ev, e);
+    const appended = insertEv(c.ev, e);
     if (e.ts > c.last) c.last = e.ts;
-    this.recomputeContact(c);
+    // Fast path: an event that comes last in order is one more step of the derivation,
+    // unless it is the first queued event after others (its channel applies to all).
+    if (appended && (e.r !== CR.QUEUED || c.hasQueued || c.ev.length === 1)) {
+      if (e.r === CR.QUEUED && !c.hasQueued) c.ch = e.ch;
+      const r = stepContact(c, e, this.pol);
+      if (r) {
+        this.bind(r);
+        this.addRec(r, 1);
+        c.recs.push(r);
+      }
+      this.syncOpen(c);
+    } else this.recomputeContact(c);
   }
 
   /** @internal */
   recomputeContact(c: ContactState, restoring = false): void {
-    const d = deriveContact(c.ev, this.pol);
-    if (!restoring) c.recs = this.diffRecs(c.recs, d.recs);
-    c.pending = d.pending;
-    // at most one segment waits at a time
-    const was = c.open.length ? c.open[0] : null;
-    const is = d.open.length ? d.open[0] : null;
-    if (was && is && was.t === is.t && was.q === is.q && was.ch === is.ch) return;
-    if (was) this.applyOpen(was, -1);
-    c.open = [];
-    if (is) {
-      const sc = [this.all, this.sub('queue', is.q)];
-      if (is.ch) sc.push(this.sub('channel', is.ch));
-      const seg: OpenSeg = { t: is.t, q: is.q, ch: is.ch, sc };
-      this.applyOpen(seg, 1);
-      c.open.push(seg);
+    const recs = deriveContact(c.ev, this.pol, c);
+    if (!restoring) c.recs = this.diffRecs(c.recs, recs);
+    this.syncOpen(c);
+  }
+
+  /** Counts the segment waiting now (at most one per contact) in its scopes. */
+  private syncOpen(c: ContactState): void {
+    const sc = c.curQ === null ? null : this.scopesOf(this.sub('queue', c.curQ), c.ch);
+    if (sc === c.openSc && (sc === null || c.openT === c.curT)) return;
+    if (c.openSc) this.applyOpen(c.openT, c.openSc, -1);
+    c.openSc = sc;
+    c.openT = c.curT;
+    if (sc) this.applyOpen(c.curT, sc, 1);
+  }
+
+  private applyOpen(t: number, scopes: readonly ScopeState[], s: number): void {
+    for (const sc of scopes) {
+      if (s > 0) sc.open.add(t); else sc.open.remove(t);
+      this.touch(sc);
     }
   }
 
-  private applyOpen(o: OpenSeg, s: number): void {
-    for (const sc of o.sc) {
-      if (s > 0) sc.open.add(o.t); else sc.open.remove(o.t);
-      this.dirty.add(sc.key);
+  /** [all, queue, channel] (channel when known), one shared array per combination */
+  private scopesOf(q: ScopeState | null, ch: string | null): readonly ScopeState[] {
+    let byCh = this.scLists.get(q);
+    if (!byCh) {
+      byCh = new Map();
+      this.scLists.set(q, byCh);
     }
+    let list = byCh.get(ch);
+    if (!list) {
+      const l = [this.all];
+      if (q) l.push(q);
+      if (ch !== null) l.push(this.sub('channel', ch));
+      list = l;
+      byCh.set(ch, list);
+    }
+    return list;
+  }
+
+  private touch(sc: ScopeState): void {
+    if (sc.dirty) return;
+    sc.dirty = true;
+    this.dirty.push(sc);
   }
 
   private ticketEvent(id: string, e: TicketEv): void {
@@ -236,16 +279,14 @@ export class TenantEngine {
     if (a) this.applyTicket(a, -1);
     t.st = null;
     if (b) {
-      const sc = [this.all, this.sub('queue', b.q)];
-      if (b.ch) sc.push(this.sub('channel', b.ch));
-      t.st = { ...b, sc };
+      t.st = { ...b, sc: this.scopesOf(this.sub('queue', b.q), b.ch) };
       this.applyTicket(t.st, 1);
     }
   }
 
   private applyTicket(st: TicketStat, s: number): void {
     for (const sc of st.sc) {
-      this.dirty.add(sc.key);
+      this.touch(sc);
       if (!st.open) continue;
       sc.backlog += s;
       if (!st.replied) {
@@ -255,51 +296,49 @@ export class TenantEngine {
   }
 
   /** Keeps the records that did not change, removes the gone ones, adds the new ones. */
-  private diffRecs(old: Rec[], specs: RecSpec[]): Rec[] {
+  private diffRecs(old: Rec[], fresh: Rec[]): Rec[] {
     const out: Rec[] = [];
     const used = old.length ? new Array<boolean>(old.length).fill(false) : [];
-    for (const s of specs) {
+    for (const s of fresh) {
       let hit = -1;
       for (let i = 0; i < old.length; i++) if (!used[i] && sameRec(old[i], s)) { hit = i; break; }
       if (hit >= 0) {
         used[hit] = true;
         out.push(old[hit]);
       } else {
-        const r = this.mkRec(s);
-        this.addRec(r, 1);
-        out.push(r);
+        this.bind(s);
+        this.addRec(s, 1);
+        out.push(s);
       }
     }
     for (let i = 0; i < old.length; i++) if (!used[i]) this.addRec(old[i], -1);
     return out;
   }
 
-  /** @internal */
-  mkRec(s: RecSpec): Rec {
-    const sc = [this.all];
-    if (s.q !== null) sc.push(this.sub('queue', s.q));
-    if (s.ch !== null) sc.push(this.sub('channel', s.ch));
-    let agent: ScopeState | null = null;
-    if (s.ag !== null) {
-      agent = this.sub('agent', s.ag);
-      this.agentState(s.ag);
-    }
-    return { k: s.k, t: s.t, v: s.v, f: s.f, q: s.q, ch: s.ch, ag: s.ag, sc, agent };
+  /** @internal a new record with its scopes bound */
+  mkRec(k: number, t: number, v: number, f: number, q: string | null, ch: string | null, ag: string | null): Rec {
+    return this.bind(newRec(k, t, v, f, q, ch, ag));
+  }
+
+  private bind(r: Rec): Rec {
+    r.sc = this.scopesOf(r.q === null ? null : this.sub('queue', r.q), r.ch);
+    if (r.ag !== null) r.agent = this.agentState(r.ag);
+    return r;
   }
 
   private addRec(r: Rec, s: number): void {
     for (const sc of r.sc) {
       sc.addRec(r, s);
-      this.dirty.add(sc.key);
+      this.touch(sc);
     }
-    if (r.agent) {
-      r.agent.addRec(r, s);
-      this.dirty.add(r.agent.key);
-      const team = this.agents.get(r.ag!)?.team;
+    const a = r.agent;
+    if (a) {
+      a.own!.addRec(r, s);
+      this.touch(a.own!);
+      const team = a.teamScope;
       if (team) {
-        const ts = this.sub('team', team);
-        ts.addRec(r, s);
-        this.dirty.add(ts.key);
+        team.addRec(r, s);
+        this.touch(team);
       }
     }
   }
@@ -312,7 +351,8 @@ export class TenantEngine {
     if (!a) {
       a = new AgentState(id);
       this.agents.set(id, a);
-      this.sub('agent', id);
+      a.own = this.sub('agent', id);
+      a.scopes = [a.own];
     }
     return a;
   }
@@ -338,20 +378,21 @@ export class TenantEngine {
   }
 
   private markAgent(a: AgentState): void {
-    this.dirty.add('all');
-    for (const k of a.scopeKeys) this.dirty.add(k);
+    this.touch(this.all);
+    for (const sc of a.scopes) this.touch(sc);
   }
 
   /** @internal */
   setQueues(a: AgentState, queues: string[]): void {
     const next = [...new Set(queues)];
     for (const q of a.queues) if (!next.includes(q)) {
-      this.scope(`queue:${q}`).members.delete(a);
-      this.dirty.add(`queue:${q}`);
+      const sc = this.sub('queue', q);
+      sc.members.delete(a);
+      this.touch(sc);
     }
-    for (const q of next) this.scope(`queue:${q}`).members.add(a);
+    for (const q of next) this.sub('queue', q).members.add(a);
     a.queues = next;
-    a.scopeKeys = this.agentKeys(a);
+    a.scopes = this.agentScopes(a);
   }
 
   /** A contact counts for the agent's current team: moving an agent moves its history. */
@@ -359,27 +400,28 @@ export class TenantEngine {
   setTeam(a: AgentState, team: string, moveBuckets = true): void {
     const old = a.team;
     if (old === team) return;
-    const own = this.scope(`agent:${a.id}`);
+    const own = a.own!;
     if (old) {
-      const os = this.scope(`team:${old}`);
+      const os = this.sub('team', old);
       os.members.delete(a);
       if (moveBuckets) for (const [m, bk] of own.buckets) os.moveBucket(m, bk, -1);
       os.clearCaches();
-      this.dirty.add(os.key);
+      this.touch(os);
     }
     a.team = team;
-    const ns = this.scope(`team:${team}`);
+    const ns = this.sub('team', team);
+    a.teamScope = ns;
     ns.members.add(a);
     if (moveBuckets) for (const [m, bk] of own.buckets) ns.moveBucket(m, bk, 1);
     ns.clearCaches();
-    this.dirty.add(ns.key);
-    a.scopeKeys = this.agentKeys(a);
+    this.touch(ns);
+    a.scopes = this.agentScopes(a);
   }
 
-  private agentKeys(a: AgentState): string[] {
-    const keys = [`agent:${a.id}`, ...a.queues.map((q) => `queue:${q}`)];
-    if (a.team) keys.push(`team:${a.team}`);
-    return keys;
+  private agentScopes(a: AgentState): ScopeState[] {
+    const list = [a.own!, ...a.queues.map((q) => this.sub('queue', q))];
+    if (a.teamScope) list.push(a.teamScope);
+    return list;
   }
 
   private readonly byKind: Record<string, Map<string, ScopeState>> = {
@@ -403,7 +445,7 @@ export class TenantEngine {
       sc = new ScopeState(key, kind, id, kind === 'agent' || kind === 'team' ? SPARSE_WIDTH : MIN);
       this.scopeMap.set(key, sc);
       if (id !== null) this.byKind[kind].set(id, sc);
-      this.dirty.add(key);
+      this.touch(sc);
     }
     return sc;
   }
@@ -544,8 +586,12 @@ export class TenantEngine {
 
   /** Scopes whose inputs changed since the last call. */
   takeDirty(): Set<string> {
-    const d = this.dirty;
-    this.dirty = new Set();
+    const d = new Set<string>();
+    for (const sc of this.dirty) {
+      sc.dirty = false;
+      d.add(sc.key);
+    }
+    this.dirty = [];
     return d;
   }
 
@@ -575,9 +621,9 @@ export class TenantEngine {
     this.horizon = Math.max(this.horizon, oldestStart - HOUR);
     this.ids.evictBefore(this.horizon);
     for (const [id, c] of this.contacts) {
-      const settled = c.open.length === 0 && !c.pending;
+      const settled = c.openSc === null && !pendingWrap(c);
       if (settled ? c.last < recFrom : c.last < now - MAX_OPEN) {
-        for (const o of c.open) this.applyOpen(o, -1);
+        if (c.openSc) this.applyOpen(c.openT, c.openSc, -1);
         this.contacts.delete(id);
       }
     }
