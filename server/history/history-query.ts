@@ -167,85 +167,102 @@ function params(req: HistoryRequest): Record<string, unknown> {
   return p;
 }
 
-const num = (x: unknown) => Number(x ?? 0);
-const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
+/** The summed parts each family's SQL yields per (b, g). */
+const FAMILY_COLS: Record<Family, string[]> = {
+  arrival: ['arrived'],
+  outcome: ['answered', 'answered_w', 'wait_sum', 'sl_met', 'abandoned', 'abandoned_short', 'p90_ms'],
+  wrap: ['wrapped', 'handle_sum', 'fcr_d', 'fcr_n'],
+  occupancy: ['occ_busy', 'occ_total'],
+  feedback: ['csat_n', 'csat_top', 'csat_sum', 'nps_n', 'nps_pro', 'nps_det', 'ces_n', 'ces_sum'],
+  tickets: ['tickets_created', 'tickets_solved', 'frt_n', 'frt_sum'],
+};
 
-/** KPI values of kpis.md from the summed parts of one row. */
-export function kpiValue(metric: string, s: Sums): number | null {
-  const g = (k: string) => s[k] ?? 0;
-  const sDivisor = g('answered') + g('abandoned') - g('abandoned_short');
-  switch (metric) {
-    case 'arrived': case 'answered': case 'abandoned': case 'abandoned_short': case 'tickets_created': case 'tickets_solved':
-      return g(metric);
-    case 'offered': return g('answered') + g('abandoned');
-    case 'service_level': return ratio(g('sl_met'), sDivisor);
-    case 'abandon_rate': return ratio(g('abandoned') - g('abandoned_short'), sDivisor);
-    case 'asa_s': return g('answered_w') > 0 ? g('wait_sum') / g('answered_w') / 1000 : null;
-    case 'wait_p90_s': return g('answered_w') > 0 ? g('p90_ms') / 1000 : null;
-    case 'aht_s': return g('wrapped') > 0 ? g('handle_sum') / g('wrapped') / 1000 : null;
-    case 'fcr': return ratio(g('fcr_n'), g('fcr_d'));
-    case 'occupancy': return ratio(g('occ_busy'), g('occ_total'));
-    case 'csat': return ratio(g('csat_top'), g('csat_n'));
-    case 'csat_avg': return ratio(g('csat_sum'), g('csat_n'));
-    case 'csat_responses': return g('csat_n');
-    case 'nps': return g('nps_n') > 0 ? ((g('nps_pro') - g('nps_det')) / g('nps_n')) * 100 : null;
-    case 'nps_responses': return g('nps_n');
-    case 'ces_avg': return ratio(g('ces_sum'), g('ces_n'));
-    case 'frt_avg_s': return g('frt_n') > 0 ? g('frt_sum') / g('frt_n') / 1000 : null;
-  }
-  throw new Error(`no formula for ${metric}`);
-}
+const div = (a: string, b: string) => `if(${b} > 0, ${a} / ${b}, NULL)`;
+/** Each KPI of kpis.md over the summed parts t_<part> of one row (same arithmetic order as the engine). */
+const KPI_SQL: Record<string, string> = {
+  arrived: 'toInt64(t_arrived)', answered: 'toInt64(t_answered)', abandoned: 'toInt64(t_abandoned)',
+  abandoned_short: 'toInt64(t_abandoned_short)', offered: 'toInt64(t_answered + t_abandoned)',
+  service_level: div('t_sl_met', '(t_answered + t_abandoned - t_abandoned_short)'),
+  abandon_rate: div('(t_abandoned - t_abandoned_short)', '(t_answered + t_abandoned - t_abandoned_short)'),
+  asa_s: `if(t_answered_w > 0, t_wait_sum / t_answered_w / 1000, NULL)`,
+  wait_p90_s: `if(t_answered_w > 0, t_p90_ms / 1000, NULL)`,
+  aht_s: `if(t_wrapped > 0, t_handle_sum / t_wrapped / 1000, NULL)`,
+  fcr: div('t_fcr_n', 't_fcr_d'),
+  occupancy: div('t_occ_busy', 't_occ_total'),
+  csat: div('t_csat_top', 't_csat_n'), csat_avg: div('t_csat_sum', 't_csat_n'), csat_responses: 'toInt64(t_csat_n)',
+  nps: `if(t_nps_n > 0, (t_nps_pro - t_nps_det) / t_nps_n * 100, NULL)`, nps_responses: 'toInt64(t_nps_n)',
+  ces_avg: div('t_ces_sum', 't_ces_n'),
+  frt_avg_s: `if(t_frt_n > 0, t_frt_sum / t_frt_n / 1000, NULL)`,
+  tickets_created: 'toInt64(t_tickets_created)', tickets_solved: 'toInt64(t_tickets_solved)',
+};
 
-async function query(ch: ClickHouseClient, sql: string, p: Record<string, unknown>): Promise<Record<string, unknown>[]> {
-  const r = await ch.query({
-    query: sql,
-    query_params: p,
-    format: 'JSONCompact',
-    // Safe: both facts tables are partitioned by a column of their sorting key, so rows
-    // with the same key always share a partition; FINAL then skips cross-partition merging.
-    clickhouse_settings: { do_not_merge_across_partitions_select_final: 1 },
-  });
-  const { meta, data } = await r.json<unknown[]>();
-  const names = (meta ?? []).map((m) => m.name);
-  return data.map((row) => Object.fromEntries(names.map((n, i) => [n, row[i]])));
-}
+/** RFC 3339 label of bucket start `b` (epoch s) in {tz}, with the zone's offset ('Z' for 0). */
+const LABEL_SQL = `concat(formatDateTime(toDateTime(b, {tz:String}), '%Y-%m-%dT%H:%i:%S', {tz:String}),
+  if(timeZoneOffset(toDateTime(b, {tz:String})) = 0, 'Z', concat(
+    if(timeZoneOffset(toDateTime(b, {tz:String})) < 0, '-', '+'),
+    leftPad(toString(intDiv(abs(timeZoneOffset(toDateTime(b, {tz:String}))), 3600)), 2, '0'), ':',
+    leftPad(toString(intDiv(abs(timeZoneOffset(toDateTime(b, {tz:String}))) % 3600, 60)), 2, '0'))))`;
 
-/** The rows of a history request, bucket as epoch ms, sorted by bucket then group. */
-export async function historyRows(ch: ClickHouseClient, req: HistoryRequest): Promise<{ b: number; g: string; v: Record<string, number | null> }[]> {
-  const families = new Set<Family>(req.metrics.map((m) => HISTORY_METRICS[m].family));
-  const sqls: string[] = [];
-  if (families.has('arrival')) sqls.push(factsSql(req, 'arrival', false));
-  if (families.has('outcome')) sqls.push(factsSql(req, 'outcome', req.metrics.includes('wait_p90_s')));
-  if (families.has('wrap')) sqls.push(factsSql(req, 'wrap', false));
-  if (families.has('occupancy')) sqls.push(occupancySql(req));
-  if (families.has('feedback')) sqls.push(feedbackSql(req));
-  if (families.has('tickets')) sqls.push(...ticketSqls(req));
-  const p = params(req);
-  const results = await Promise.all(sqls.map((s) => query(ch, s, p)));
-  const rows = new Map<string, { b: number; g: string; s: Sums }>();
-  const row = (b: number, g: string) => {
-    const k = `${b}|${g}`;
-    let r = rows.get(k);
-    if (!r) rows.set(k, (r = { b, g, s: {} }));
-    return r;
-  };
-  for (const res of results)
-    for (const x of res) {
-      const r = row(num(x.b), String(x.g));
-      for (const [k, v] of Object.entries(x)) if (k !== 'b' && k !== 'g') r.s[k] = (r.s[k] ?? 0) + num(v);
+/**
+ * One SQL statement for a history request: the family queries (each summed by bucket and
+ * group) are unioned, summed again, turned into KPIs and labelled by ClickHouse, which
+ * also formats the output, so large results never pass through JS objects.
+ */
+export function historySql(req: HistoryRequest): string {
+  const families = [...new Set<Family>(req.metrics.map((m) => HISTORY_METRICS[m].family))];
+  const branches: { sql: string; cols: string[] }[] = [];
+  for (const f of families) {
+    if (f === 'arrival' || f === 'wrap') branches.push({ sql: factsSql(req, f, false), cols: FAMILY_COLS[f] });
+    if (f === 'outcome') {
+      const p90 = req.metrics.includes('wait_p90_s');
+      branches.push({ sql: factsSql(req, f, p90), cols: FAMILY_COLS[f].filter((c) => p90 || c !== 'p90_ms') });
     }
+    if (f === 'occupancy') branches.push({ sql: occupancySql(req), cols: FAMILY_COLS[f] });
+    if (f === 'feedback') branches.push({ sql: feedbackSql(req), cols: FAMILY_COLS[f] });
+    if (f === 'tickets') {
+      const [c, so, fr] = ticketSqls(req);
+      branches.push({ sql: c, cols: ['tickets_created'] }, { sql: so, cols: ['tickets_solved'] }, { sql: fr, cols: ['frt_n', 'frt_sum'] });
+    }
+  }
   if (!req.groupBy) {
     // One row per bucket even when nothing happened: a chart without gaps.
     const step = req.interval === '15m' ? 900 : 3600;
-    const all = await query(
-      ch,
-      `SELECT arrayJoin(arrayDistinct(arrayMap(x -> ${bucketSql(req.interval, 'toDateTime(x)')},
-         range(intDiv({from:Int64}, 1000), intDiv({to:Int64} + 999, 1000), ${step})))) AS b`,
-      p,
-    );
-    for (const x of all) row(num(x.b), '');
+    branches.push({
+      sql: `SELECT arrayJoin(arrayDistinct(arrayMap(x -> ${bucketSql(req.interval, 'toDateTime(x)')},
+              range(intDiv({from:Int64}, 1000), intDiv({to:Int64} + 999, 1000), ${step})))) AS b, '' AS g`,
+      cols: [],
+    });
   }
-  return [...rows.values()]
-    .sort((x, y) => x.b - y.b || (x.g < y.g ? -1 : x.g > y.g ? 1 : 0))
-    .map((r) => ({ b: r.b * 1000, g: r.g, v: Object.fromEntries(req.metrics.map((m) => [m, kpiValue(m, r.s)])) }));
+  const all = [...new Set(branches.flatMap((b) => b.cols))];
+  const union = branches
+    .map((br) => `SELECT toUInt32(b) AS b, toString(g) AS g${all.map((c) => `, toFloat64(${br.cols.includes(c) ? `ifNull(${c}, 0)` : '0'}) AS s_${c}`).join('')} FROM (${br.sql})`)
+    .join('\nUNION ALL\n');
+  const sums = all.map((c) => `sum(s_${c}) AS t_${c}`).join(', ');
+  const dim = req.groupBy ? `, g AS ${req.groupBy}` : '';
+  return `SELECT ${LABEL_SQL} AS bucket${dim}${req.metrics.map((m) => `, ${KPI_SQL[m]} AS ${m}`).join('')}
+          FROM (SELECT b, g${sums ? ', ' + sums : ''} FROM (${union}) GROUP BY b, g)
+          ORDER BY b, g
+          ${SETTINGS}`;
+}
+
+// In the statement, not as client settings: the embedded engine turns client settings
+// into session-wide SETs that would leak into every later query of the process.
+// - FINAL without cross-partition merging is safe: both facts tables are partitioned by
+//   a column of their sorting key, so rows with the same key always share a partition.
+const SETTINGS = `SETTINGS do_not_merge_across_partitions_select_final = 1, output_format_json_array_of_rows = 1,
+  format_csv_null_representation = ''`;
+
+/**
+ * The body of a history response: JSON `{"interval","tz","rows":[…]}` or CSV with a
+ * header line. Rows: one per bucket (and group), bucket as RFC 3339 in `tz`.
+ */
+export async function historyBody(ch: ClickHouseClient, req: HistoryRequest, format: 'json' | 'csv'): Promise<string> {
+  const r = await ch.query({
+    query: historySql(req),
+    query_params: params(req),
+    format: format === 'csv' ? 'CSVWithNames' : 'JSONEachRow',
+  });
+  const text = await r.text();
+  if (format === 'csv') return text;
+  return `{"interval":${JSON.stringify(req.interval)},"tz":${JSON.stringify(req.tz)},"rows":${text.trim() || '[]'}}`;
 }

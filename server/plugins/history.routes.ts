@@ -7,10 +7,8 @@ import { Errors } from '../errors.ts';
 import { QUEUES_BUCKET, TENANTS_BUCKET, parseQueueKey, queueSettings, tenantSettings, type QueueSettings, type TenantSettings } from '../settings.ts';
 import { DEFAULT_POLICY } from '../../pipelines/engine/types.ts';
 import { parseHistoryQuery, type Query } from '../history/params.ts';
-import { historyRows, type QueuePolicies } from '../history/history-query.ts';
+import { historyBody, type QueuePolicies } from '../history/history-query.ts';
 import { contactTimeline, listContacts } from '../history/contacts-query.ts';
-import { rfc3339In } from '../history/time.ts';
-import { toCsv } from '../history/csv.ts';
 
 const S = Type.Optional(Type.String());
 const HistoryQs = Type.Object(
@@ -61,18 +59,13 @@ export default async function historyRoutes(app: FastifyInstance, { svc, now: cl
       const tenant = tenantOf(req);
       const now = nowMs();
       const h = parseHistoryQuery(req.query as Query, { tz: tenantSettings(tenants, tenant).time_zone, now });
-      const rows = await historyRows(svc.ch, { tenant, ...h, policies: policies(tenant), now });
-      const dim = h.groupBy;
-      const labels = new Map<number, string>();
-      const label = (b: number) => labels.get(b) ?? (labels.set(b, rfc3339In(b, h.tz)), labels.get(b)!);
-      const out = rows.map((r) => ({ bucket: label(r.b), ...(dim ? { [dim]: r.g } : {}), ...r.v }));
       const csv = h.format === 'csv' || (!(req.query as Query).format && /\btext\/csv\b/.test(req.headers.accept ?? ''));
+      const body = await historyBody(svc.ch, { tenant, ...h, policies: policies(tenant), now }, csv ? 'csv' : 'json');
       if (csv) {
-        reply.header('content-type', 'text/csv; charset=utf-8');
         reply.header('content-disposition', `attachment; filename="history-${h.interval}.csv"`);
-        return toCsv(['bucket', ...(dim ? [dim] : []), ...h.metrics], out);
+        return reply.type('text/csv; charset=utf-8').send(body);
       }
-      return { interval: h.interval, tz: h.tz, rows: out };
+      return reply.type('application/json; charset=utf-8').send(body);
     },
   );
 

@@ -235,10 +235,11 @@ describe('rejections, CSV and contacts', () => {
     expect(j.json.rows.length).toBeGreaterThan(5);
     for (const c of [await get(`/v1/history?${qs({ ...o, format: 'csv' })}`), await get(`/v1/history?${qs(o)}`, { accept: 'text/csv' })]) {
       expect(c.type).toMatch(/^text\/csv/);
-      const [head, ...lines] = c.text.trimEnd().split('\r\n');
-      const cols = head.split(',');
+      const [head, ...lines] = c.text.trimEnd().split(/\r?\n/);
+      const cols = head.split(',').map((h) => h.replace(/"/g, ''));
       expect(cols).toEqual(['bucket', 'queue', 'answered', 'service_level', 'asa_s', 'wait_p90_s', 'csat']);
-      const parsed = lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i], i < 2 ? v : v === '' ? null : Number(v)])));
+      const unquote = (v: string) => (v.startsWith('"') ? v.slice(1, -1).replace(/""/g, '"') : v);
+      const parsed = lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i], i < 2 ? unquote(v) : v === '' ? null : Number(v)])));
       expect(parsed).toEqual(j.json.rows);
     }
   });
