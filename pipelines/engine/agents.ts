@@ -30,6 +30,8 @@ export class AgentState {
   queuesAt: [number, string] | null = null;
   tl: StateEntry[] = [];
   since = 0;
+  /** code of the latest state (valid when known) */
+  state = 0;
   /** the scopes this agent's changes dirty (its own, its queues, its team): set by the engine */
   scopes: ScopeState[] = [];
   /** its own scope and its current team's: set by the engine */
@@ -40,6 +42,8 @@ export class AgentState {
   ver = 0;
   private preO: number[] = [];
   private preT: number[] = [];
+  private preTs: number[] = [];
+  private preSt: number[] = [];
   private preN = 0;
   private row: AgentRow | null = null;
   private rowVer = -1;
@@ -52,10 +56,6 @@ export class AgentState {
 
   get known(): boolean {
     return this.tl.length > 0;
-  }
-
-  get state(): number {
-    return this.tl[this.tl.length - 1].st;
   }
 
   insert(e: StateEntry): void {
@@ -71,6 +71,7 @@ export class AgentState {
   private updateSince(): void {
     const tl = this.tl;
     const st = tl[tl.length - 1].st;
+    this.state = st;
     let i = tl.length - 1;
     while (i > 0 && tl[i - 1].st === st) i--;
     // after a trim the run may start before the first entry we still hold
@@ -80,12 +81,14 @@ export class AgentState {
 
   /** Occupied and staffed ms from the first known state up to `t`. */
   cum(t: number, out: Float64Array, o: number): void {
-    const tl = this.tl;
+    this.ensurePrefix();
+    // times and states copied into flat arrays: the search does not chase entries
+    const ts = this.preTs;
     let lo = 0;
-    let hi = tl.length;
+    let hi = ts.length;
     while (lo < hi) {
       const m = (lo + hi) >>> 1;
-      if (tl[m].ts <= t) lo = m + 1; else hi = m;
+      if (ts[m] <= t) lo = m + 1; else hi = m;
     }
     const i = lo - 1;
     if (i < 0) {
@@ -93,19 +96,22 @@ export class AgentState {
       out[o + 1] = 0;
       return;
     }
-    this.ensurePrefix();
-    const e = tl[i];
-    out[o] = this.preO[i] + (t - e.ts) * W_OCC[e.st];
-    out[o + 1] = this.preT[i] + (t - e.ts) * W_TOT[e.st];
+    const st = this.preSt[i];
+    out[o] = this.preO[i] + (t - ts[i]) * W_OCC[st];
+    out[o + 1] = this.preT[i] + (t - ts[i]) * W_TOT[st];
   }
 
   private ensurePrefix(): void {
     const tl = this.tl;
     if (this.preN === tl.length) return;
-    const { preO, preT } = this;
+    const { preO, preT, preTs, preSt } = this;
     preO.length = tl.length;
     preT.length = tl.length;
+    preTs.length = tl.length;
+    preSt.length = tl.length;
     for (let i = this.preN; i < tl.length; i++) {
+      preTs[i] = tl[i].ts;
+      preSt[i] = tl[i].st;
       if (i === 0) {
         preO[0] = 0;
         preT[0] = 0;

@@ -5,6 +5,7 @@
 import { NF, type Rec } from './acc.ts';
 import type { ContactEv, TicketEv } from './derive.ts';
 import type { AgentState, StateEntry } from './agents.ts';
+import { newBucket } from './scope-state.ts';
 import { ContactState, TenantEngine } from './tenant-engine.ts';
 import type { QueuePolicy } from './types.ts';
 
@@ -83,9 +84,18 @@ export function tenantFromJSON(s: TenantState): TenantEngine {
   for (const [key, buckets] of s.scopes) {
     const sc = e.scope(key);
     for (const [m, n, w, ri] of buckets) {
-      const arr = new Float64Array(NF);
-      arr.set(n.slice(0, NF));
-      sc.buckets.set(m, { n: arr, w: w.slice(), recs: ri ? ri.map((i) => recs[i]) : null });
+      const arr = n.slice(0, NF);
+      const held = ri ? ri.map((i) => recs[i]) : null;
+      let tmin = Infinity;
+      let tmax = -Infinity;
+      for (const r of held ?? []) {
+        if (r.t < tmin) tmin = r.t;
+        if (r.t > tmax) tmax = r.t;
+      }
+      const bk = newBucket(held, tmin, tmax);
+      bk.n.set(arr);
+      bk.w = w.slice();
+      sc.buckets.set(m, bk);
     }
   }
   for (const x of s.agents) {

@@ -7,7 +7,7 @@
 // window can still cut through them (last hour); older buckets keep only sums, which is
 // enough for "today" because it starts at a local midnight, on a whole minute.
 import {
-  MIN, NF, F, applyRec, addAcc, newAcc, insertSorted, removeSorted, combineSorted,
+  MIN, NF, F, K, applyRec, addAcc, newAcc, insertSorted, removeSorted, combineSorted,
   type Acc, type Rec,
 } from './acc.ts';
 import type { AgentState } from './agents.ts';
@@ -16,7 +16,32 @@ import type { ScopeKind } from './types.ts';
 export interface Bucket extends Acc {
   /** records of this minute, kept while a rolling window can cut through it */
   recs: Rec[] | null;
+  /** earliest and latest record time ever added (bounds, not exact after a removal) */
+  tmin: number;
+  tmax: number;
+  /** recs are in time order (they are sorted when a window edge needs it) */
+  sorted: boolean;
+  /** bumped whenever recs change: invalidates edge sums computed from them */
+  ver: number;
 }
+
+export const newBucket = (recs: Rec[] | null, tmin: number, tmax: number): Bucket =>
+  ({ n: new Float64Array(NF), w: [], recs, tmin, tmax, sorted: false, ver: 0 });
+
+/**
+ * Sums of a window's start edge: the records of bucket `bk` at or after `s`, from index
+ * `lo` of its sorted records. As `now` (and so `s`) advances, records are taken off the
+ * front instead of scanning the bucket again.
+ */
+interface EdgeCache {
+  bk: Bucket;
+  ver: number;
+  s: number;
+  lo: number;
+  acc: Acc;
+}
+
+const byValue = (x: number, y: number): number => x - y;
 
 interface Cache {
   a: number;
@@ -70,11 +95,14 @@ export class ScopeState {
   readonly buckets = new Map<number, Bucket>();
   /** one per window (15m, 1h, today) */
   caches: (Cache | null)[] = [null, null, null];
+  private edges: (EdgeCache | null)[] = [null, null, null];
   readonly open = new OpenSet();
   backlog = 0;
   /** first-response due times of open tickets without a reply, sorted */
   readonly dues: number[] = [];
   readonly members = new Set<AgentState>();
+  /** members sorted by id, for the agent board; null when membership changed */
+  sortedMembers: AgentState[] | null = null;
   /** in the engine's list of scopes changed since the last takeDirty */
   dirty = false;
   /** the bucket records went to last: most land in the current one */
@@ -94,19 +122,27 @@ export class ScopeState {
     let b = m === this.lastM ? this.lastB : this.buckets.get(m);
     if (!b) {
       if (s < 0) return; // its minute was already evicted
-      b = { n: new Float64Array(NF), w: [], recs: [] };
+      b = newBucket([], r.t, r.t);
+      b.sorted = true;
       this.buckets.set(m, b);
     }
     this.lastM = m;
     this.lastB = b;
+    if (r.t < b.tmin) b.tmin = r.t;
+    if (r.t > b.tmax) b.tmax = r.t;
     applyRec(b, r, s);
-    if (b.recs) {
-      if (s > 0) b.recs.push(r);
-      else {
-        const i = b.recs.lastIndexOf(r);
+    const recs = b.recs;
+    if (recs) {
+      b.ver++;
+      if (s > 0) {
+        if (recs.length && recs[recs.length - 1].t > r.t) b.sorted = false;
+        recs.push(r);
+      } else {
+        const i = recs.lastIndexOf(r);
         if (i >= 0) {
-          b.recs[i] = b.recs[b.recs.length - 1];
-          b.recs.pop();
+          if (i !== recs.length - 1) b.sorted = false;
+          recs[i] = recs[recs.length - 1];
+          recs.pop();
         }
       }
     }
@@ -119,9 +155,13 @@ export class ScopeState {
     let b = this.buckets.get(m);
     if (!b) {
       if (s < 0) return;
-      b = { n: new Float64Array(NF), w: [], recs: src.recs ? [] : null };
+      b = newBucket(src.recs ? [] : null, src.tmin, src.tmax);
       this.buckets.set(m, b);
     }
+    b.ver++;
+    b.sorted = false;
+    if (src.tmin < b.tmin) b.tmin = src.tmin;
+    if (src.tmax > b.tmax) b.tmax = src.tmax;
     addAcc(b, src, s);
     if (b.recs && src.recs) {
       if (s > 0) for (const r of src.recs) b.recs.push(r);
@@ -141,19 +181,32 @@ export class ScopeState {
     }
   }
 
+  addMember(a: AgentState): void {
+    if (this.members.has(a)) return;
+    this.members.add(a);
+    this.sortedMembers = null;
+  }
+
+  removeMember(a: AgentState): void {
+    if (this.members.delete(a)) this.sortedMembers = null;
+  }
+
   clearCaches(): void {
     this.caches = [null, null, null];
+    this.edges = [null, null, null];
   }
 
   /**
-   * Sums of window `wi` = [s, now] into `out` (whose waits hold the edge minutes' waits,
-   * sorted); returns the cached whole minutes' sorted waits. p90 is taken over both.
+   * Sums of window `wi` = [s, now] into `out` (whose waits hold the edge buckets' waits,
+   * sorted); returns the cached whole buckets' sorted waits. p90 is taken over both.
    */
   window(wi: number, s: number, now: number, out: Acc): number[] {
     const W = this.width;
     const a = Math.ceil(s / W);
     let b = Math.floor((now + 1) / W);
-    if (b < a) b = a;
+    // s and now in one bucket: nothing whole, the one edge is cut on both sides
+    const inOne = b < a;
+    if (inOne) b = a;
     let c = this.caches[wi];
     if (!c || c.a !== a || c.b !== b) {
       const slide = c && a >= c.a && b >= c.b && a <= c.b && a - c.a + (b - c.b) < b - a;
@@ -161,21 +214,81 @@ export class ScopeState {
       this.caches[wi] = c;
     }
     out.n.set(c.acc.n);
-    out.w.length = 0;
+    const w = out.w;
+    w.length = 0;
     const e1 = Math.floor(s / W);
-    if (e1 < a) this.edge(e1, s, now, out);
+    let startW: number[] = NO_WAITS;
+    if (e1 < a) {
+      if (inOne) this.edge(e1, s, now, out);
+      else startW = this.startEdge(wi, e1, s, out);
+    }
     if (b * W <= now) this.edge(b, s, now, out);
+    if (startW.length) {
+      if (w.length === 0) for (const x of startW) w.push(x);
+      else {
+        if (w.length > 1) w.sort(byValue);
+        mergeInto(w, startW);
+      }
+    } else if (w.length > 1) w.sort(byValue);
     return c.acc.w;
   }
 
+  /** Adds the records of bucket `m` at or after `s` (all before `now`); returns their sorted waits. */
+  private startEdge(wi: number, m: number, s: number, out: Acc): number[] {
+    const bk = this.buckets.get(m);
+    if (!bk) return NO_WAITS;
+    const recs = bk.recs;
+    if (!recs || bk.tmin >= s) {
+      // records released (a `now` far in the past), or the whole bucket is inside
+      const n = out.n;
+      for (let i = 0; i < NF; i++) n[i] += bk.n[i];
+      return bk.w;
+    }
+    let e = this.edges[wi];
+    if (e && e.bk === bk && e.ver === bk.ver && s >= e.s) {
+      let lo = e.lo;
+      while (lo < recs.length && recs[lo].t < s) applyRec(e.acc, recs[lo++], -1);
+      e.lo = lo;
+      e.s = s;
+    } else {
+      if (!bk.sorted) {
+        recs.sort(byTime);
+        bk.sorted = true;
+      }
+      let lo = 0;
+      let hi = recs.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (recs[mid].t < s) lo = mid + 1; else hi = mid;
+      }
+      const acc = e ? e.acc : newAcc();
+      acc.n.fill(0);
+      acc.w.length = 0;
+      for (let i = lo; i < recs.length; i++) sumRec(acc, recs[i]);
+      if (acc.w.length > 1) acc.w.sort(byValue);
+      e = { bk, ver: bk.ver, s, lo, acc };
+      this.edges[wi] = e;
+    }
+    const n = out.n;
+    const en = e.acc.n;
+    for (let i = 0; i < NF; i++) n[i] += en[i];
+    return e.acc.w;
+  }
+
+  /** Adds the records of bucket `m` within [s, now]; their waits go to out.w unsorted. */
   private edge(m: number, s: number, now: number, out: Acc): void {
     const bk = this.buckets.get(m);
     if (!bk) return;
-    if (!bk.recs) {
-      addAcc(out, bk, 1); // records already released: only reachable for a `now` far in the past
+    const recs = bk.recs;
+    // records released (only reachable for a `now` far in the past), or all of them
+    // inside [s, now] (the bucket `now` is in, usually): the bucket's own sums
+    if (!recs || (bk.tmin >= s && bk.tmax <= now)) {
+      const n = out.n;
+      for (let i = 0; i < NF; i++) n[i] += bk.n[i];
+      for (const w of bk.w) out.w.push(w);
       return;
     }
-    for (const r of bk.recs) if (r.t >= s && r.t <= now) applyRec(out, r, 1);
+    for (const r of recs) if (r.t >= s && r.t <= now) sumRec(out, r);
   }
 
   private build(a: number, b: number): Cache {
@@ -231,4 +344,31 @@ export class ScopeState {
     }
     this.clearCaches();
   }
+}
+
+const NO_WAITS: number[] = [];
+const byTime = (x: Rec, y: Rec): number => x.t - y.t;
+
+/** applyRec(+1) with the wait pushed unsorted (the caller sorts once) */
+function sumRec(acc: Acc, r: Rec): void {
+  if (r.k === K.ANS) {
+    const n = acc.n;
+    n[F.NREC]++;
+    n[F.ANS]++;
+    if (r.v >= 0) {
+      n[F.ANSW]++;
+      n[F.WSUM] += r.v;
+      acc.w.push(r.v);
+    }
+    if (r.f & 1) n[F.SLMET]++;
+  } else applyRec(acc, r, 1);
+}
+
+/** Merges sorted `b` into sorted `a`, in place. */
+function mergeInto(a: number[], b: number[]): void {
+  let i = a.length - 1;
+  let j = b.length - 1;
+  let k = a.length + b.length - 1;
+  a.length = k + 1;
+  while (j >= 0) a[k--] = i >= 0 && a[i] > b[j] ? a[i--] : b[j--];
 }

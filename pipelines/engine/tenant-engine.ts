@@ -2,7 +2,7 @@
 // snapshot) for a `now` that the caller passes; no clock, no I/O. See README.md for the
 // design, the memory figures and the semantics chosen where the spec leaves room.
 import type { BusEvent } from '../events/schema.ts';
-import { K, MIN, newAcc, newRec, insertSorted, removeSorted, sameRec, F, type Rec } from './acc.ts';
+import { K, MIN, newRec, insertSorted, removeSorted, sameRec, type Rec } from './acc.ts';
 import { AgentState, STATE_CODE, later } from './agents.ts';
 import { DayClock } from './day-start.ts';
 import {
@@ -10,13 +10,12 @@ import {
   type ContactCursor, type ContactEv, type TicketEv, type TicketStatus,
 } from './derive.ts';
 import { tenantFromJSON, tenantToJSON, type TenantState } from './engine-state.ts';
-import { agentsRequired } from './erlang.ts';
 import { IdSet } from './id-set.ts';
-import { buildMetrics, type ScopeExtras } from './metrics.ts';
+import { ScopeReader } from './scope-reader.ts';
 import { ScopeState } from './scope-state.ts';
 import {
   DEFAULT_POLICY, WINDOWS,
-  type AgentCounts, type Metrics, type QueuePolicy, type ScopeInfo, type ScopeKind, type ScopeSnapshot, type Window,
+  type Metrics, type QueuePolicy, type ScopeInfo, type ScopeKind, type ScopeSnapshot, type Window,
 } from './types.ts';
 
 export interface TenantEngineOptions {
@@ -81,8 +80,7 @@ export class TenantEngine {
   private policyCache = new Map<string, QueuePolicy>();
   /** scopes changed since the last takeDirty (each has `dirty` set) */
   private dirty: ScopeState[] = [];
-  private scratch = newAcc();
-  private staffScratch = newAcc();
+  private readonly reader = new ScopeReader(this, (now) => this.clock.start(now));
   private readonly pol = (q: string): QueuePolicy => {
     let p = this.policyCache.get(q);
     if (!p) {
@@ -387,10 +385,10 @@ export class TenantEngine {
     const next = [...new Set(queues)];
     for (const q of a.queues) if (!next.includes(q)) {
       const sc = this.sub('queue', q);
-      sc.members.delete(a);
+      sc.removeMember(a);
       this.touch(sc);
     }
-    for (const q of next) this.sub('queue', q).members.add(a);
+    for (const q of next) this.sub('queue', q).addMember(a);
     a.queues = next;
     a.scopes = this.agentScopes(a);
   }
@@ -403,7 +401,7 @@ export class TenantEngine {
     const own = a.own!;
     if (old) {
       const os = this.sub('team', old);
-      os.members.delete(a);
+      os.removeMember(a);
       if (moveBuckets) for (const [m, bk] of own.buckets) os.moveBucket(m, bk, -1);
       os.clearCaches();
       this.touch(os);
@@ -411,7 +409,7 @@ export class TenantEngine {
     a.team = team;
     const ns = this.sub('team', team);
     a.teamScope = ns;
-    ns.members.add(a);
+    ns.addMember(a);
     if (moveBuckets) for (const [m, bk] of own.buckets) ns.moveBucket(m, bk, 1);
     ns.clearCaches();
     this.touch(ns);
@@ -450,129 +448,31 @@ export class TenantEngine {
     return sc;
   }
 
-  private starts(now: number): number[] {
-    return [now - 15 * MIN, now - HOUR, this.clock.start(now)];
-  }
-
   /** KPIs of one scope and window at `now`; undefined for a scope that does not exist. */
   metrics(scope: string, window: Window, now: number): Metrics | undefined {
     const sc = this.scopeMap.get(scope);
     if (!sc) return undefined;
     const wi = WINDOWS.indexOf(window);
     if (wi < 0) throw new Error(`bad window ${window}`);
-    const starts = this.starts(now);
-    return this.compute(sc, wi, starts, now, sc.kind === 'queue' ? this.staffing(sc, starts, now) : undefined);
+    return this.reader.metrics(sc, wi, now);
   }
 
   /** Every window of one scope, plus its agent board; undefined for an unknown scope. */
   snapshot(scope: string, now: number): ScopeSnapshot | undefined {
     const sc = this.scopeMap.get(scope);
     if (!sc) return undefined;
-    return this.snap(sc, this.starts(now), now);
+    return this.reader.snapshot(sc, now);
   }
 
   /** Snapshots of every scope at `now`. */
   snapshotAll(now: number): ScopeSnapshot[] {
-    const starts = this.starts(now);
     const out: ScopeSnapshot[] = [];
-    for (const sc of this.scopeMap.values()) out.push(this.snap(sc, starts, now));
+    let first = true;
+    for (const sc of this.scopeMap.values()) {
+      out.push(this.reader.snapshot(sc, now, !first));
+      first = false;
+    }
     return out;
-  }
-
-  private snap(sc: ScopeState, starts: number[], now: number): ScopeSnapshot {
-    const staff = sc.kind === 'queue' ? this.staffing(sc, starts, now) : undefined;
-    const snap: ScopeSnapshot = {
-      tenant: this.tenant,
-      scope: sc.key,
-      at: now,
-      windows: {
-        '15m': this.compute(sc, 0, starts, now, staff),
-        '1h': this.compute(sc, 1, starts, now, staff),
-        today: this.compute(sc, 2, starts, now, staff),
-      },
-    };
-    if (sc.kind !== 'channel') {
-      snap.agents = this.members(sc).map((a) => a.toRow()).sort((x, y) => (x.agent_id < y.agent_id ? -1 : 1));
-    }
-    return snap;
-  }
-
-  /** λ from the 15-minute arrivals, AHT from the last hour (300 s when none). */
-  private staffing(sc: ScopeState, starts: number[], now: number): number | null {
-    const acc = this.staffScratch;
-    sc.window(0, starts[0], now, acc);
-    const arrivals = acc.n[F.ARR];
-    if (arrivals <= 0) return null;
-    sc.window(1, starts[1], now, acc);
-    const ahtS = acc.n[F.HN] > 0 ? acc.n[F.HSUM] / acc.n[F.HN] / 1000 : 300;
-    const p = this.pol(sc.id!);
-    return agentsRequired({ arrivalsPerS: arrivals / 900, ahtS, thresholdS: p.sl_threshold_s, target: p.sl_target });
-  }
-
-  private members(sc: ScopeState): AgentState[] {
-    switch (sc.kind) {
-      case 'all': return [...this.agents.values()].filter((a) => a.known);
-      case 'queue':
-      case 'team': return [...sc.members].filter((a) => a.known);
-      case 'agent': {
-        const a = this.agents.get(sc.id!);
-        return a?.known ? [a] : [];
-      }
-      default: return [];
-    }
-  }
-
-  private compute(sc: ScopeState, wi: number, starts: number[], now: number, staff: number | null | undefined): Metrics {
-    const acc = this.scratch;
-    const cached = sc.window(wi, starts[wi], now, acc);
-    const x: ScopeExtras = {
-      waiting: sc.open.count,
-      oldest: sc.open.oldest(),
-      backlog: sc.backlog,
-      breached: countBelow(sc.dues, now),
-      agents: null,
-      occ: null,
-      agentsRequired: staff,
-    };
-    if (sc.kind !== 'channel') {
-      const counts: AgentCounts = { available: 0, busy: 0, wrap_up: 0, away: 0, offline: 0 };
-      const codes = this.codes.fill(0);
-      let o = 0;
-      let t = 0;
-      const list: Iterable<AgentState> = sc.kind === 'all' ? this.agents.values()
-        : sc.kind === 'agent' ? this.one(sc.id!) : sc.members;
-      for (const a of list) {
-        if (!a.known) continue;
-        codes[a.state]++;
-        if (a.memoNow !== now || a.memoDay !== starts[2] || a.memoVer !== a.ver) this.fillOccupancy(a, starts, now);
-        o += a.memo[wi * 2];
-        t += a.memo[wi * 2 + 1];
-      }
-      [counts.available, counts.busy, counts.wrap_up, counts.away, counts.offline] = codes;
-      x.agents = counts;
-      x.occ = [o, t];
-    }
-    return buildMetrics(sc.kind, acc, cached, now, x);
-  }
-
-  private codes = [0, 0, 0, 0, 0];
-  private one(id: string): AgentState[] {
-    const a = this.agents.get(id);
-    return a ? [a] : [];
-  }
-
-  private occTmp = new Float64Array(4);
-  private fillOccupancy(a: AgentState, starts: number[], now: number): void {
-    const tmp = this.occTmp;
-    a.cum(now, tmp, 0);
-    for (let w = 0; w < 3; w++) {
-      a.cum(Math.min(starts[w], now), tmp, 2);
-      a.memo[w * 2] = tmp[0] - tmp[2];
-      a.memo[w * 2 + 1] = tmp[1] - tmp[3];
-    }
-    a.memoNow = now;
-    a.memoDay = starts[2];
-    a.memoVer = a.ver;
   }
 
   /** Scopes that exist now. */
@@ -632,14 +532,4 @@ export class TenantEngine {
     }
     for (const a of this.agents.values()) a.trim(oldestStart - REC_MARGIN);
   }
-}
-
-function countBelow(sorted: number[], v: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const m = (lo + hi) >>> 1;
-    if (sorted[m] < v) lo = m + 1; else hi = m;
-  }
-  return lo;
 }
