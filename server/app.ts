@@ -102,7 +102,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(opsRoutes, { svc });
   await app.register(
     async (v1) => {
-      await v1.register(ingestRoutes, { svc });
+      if (svc.config.roles.has('ingest')) await v1.register(ingestRoutes, { svc });
       await v1.register(keysRoutes, { svc, sessions });
       await v1.register(settingsRoutes, { svc });
       await v1.register(boardsRoutes, { svc });

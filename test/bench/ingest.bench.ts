@@ -59,7 +59,7 @@ async function main() {
   const ceilRate = (REQUESTS * BATCH) / ceiling.seconds;
 
   const fw = await spawnFloorwatch(
-    { DATA_DIR: tempDir('fw-bench-ingest-'), LOG_LEVEL: 'warn' },
+    { DATA_DIR: tempDir('fw-bench-ingest-'), LOG_LEVEL: 'warn', ...(process.env.BENCH_ROLES ? { ROLES: process.env.BENCH_ROLES } : {}) },
     process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [],
   );
   const url = fw.url;
