@@ -127,18 +127,21 @@ export class ScopeReader {
     a.memoVer = a.ver;
   }
 
+  private readonly x: ScopeExtras = {
+    waiting: 0, oldest: null, backlog: 0, breached: 0, agents: null, occO: 0, occT: 0, agentsRequired: undefined,
+  };
+
   private build(sc: ScopeState, wi: number, now: number, staff: number | null | undefined, agents: boolean): Metrics {
     const c = this.codes;
-    const counts: AgentCounts | null = agents ? { available: c[0], busy: c[1], wrap_up: c[2], away: c[3], offline: c[4] } : null;
-    const x: ScopeExtras = {
-      waiting: sc.open.count,
-      oldest: sc.open.oldest(),
-      backlog: sc.backlog,
-      breached: countBelow(sc.dues, now),
-      agents: counts,
-      occ: agents ? [this.occ[wi * 2], this.occ[wi * 2 + 1]] : null,
-      agentsRequired: staff,
-    };
+    const x = this.x;
+    x.waiting = sc.open.count;
+    x.oldest = sc.open.oldest();
+    x.backlog = sc.backlog;
+    x.breached = countBelow(sc.dues, now);
+    x.agents = agents ? { available: c[0], busy: c[1], wrap_up: c[2], away: c[3], offline: c[4] } : null;
+    x.occO = this.occ[wi * 2];
+    x.occT = this.occ[wi * 2 + 1];
+    x.agentsRequired = staff;
     return buildMetrics(sc.kind, this.accs[wi], this.cached[wi], now, x);
   }
 
