@@ -44,7 +44,8 @@ function filterSql(req: HistoryRequest, cols: Partial<Record<Dim, string>>): str
 function groupSql(req: HistoryRequest, cols: Partial<Record<Dim, string>>): string {
   if (!req.groupBy) return "''";
   const c = cols[req.groupBy]!;
-  return c === 'queues' ? 'arrayJoin(queues)' : `toString(${c})`;
+  // The native (LowCardinality) column: grouping on it is cheaper than on a String copy.
+  return c === 'queues' ? 'arrayJoin(queues)' : c;
 }
 
 const RANGE = `time >= fromUnixTimestamp64Milli({from:Int64}) AND time < fromUnixTimestamp64Milli({to:Int64})`;
@@ -234,21 +235,24 @@ export function historySql(req: HistoryRequest): string {
     });
   }
   const all = [...new Set(branches.flatMap((b) => b.cols))];
-  const union = branches
-    .map((br) => `SELECT toUInt32(b) AS b, toString(g) AS g${all.map((c) => `, toFloat64(${br.cols.includes(c) ? `ifNull(${c}, 0)` : '0'}) AS s_${c}`).join('')} FROM (${br.sql})`)
-    .join('\nUNION ALL\n');
-  const sums = all.map((c) => `sum(s_${c}) AS t_${c}`).join(', ');
   const dim = req.groupBy ? `, g AS ${req.groupBy}` : '';
-  return `SELECT ${LABEL_SQL} AS bucket${dim}${req.metrics.map((m) => `, ${KPI_SQL[m]} AS ${m}`).join('')}
-          FROM (SELECT b, g${sums ? ', ' + sums : ''} FROM (${union}) GROUP BY b, g)
+  const kpis = req.metrics.map((m) => `, ${KPI_SQL[m]} AS ${m}`).join('');
+  let parts: string;
+  if (branches.length === 1) {
+    // One source: its (b, g) rows are already unique, no second aggregation needed.
+    parts = `SELECT b, g${all.map((c) => `, toFloat64(ifNull(${c}, 0)) AS t_${c}`).join('')} FROM (${branches[0].sql})`;
+  } else {
+    const union = branches
+      .map((br) => `SELECT toUInt32(b) AS b, toString(g) AS g${all.map((c) => `, toFloat64(${br.cols.includes(c) ? `ifNull(${c}, 0)` : '0'}) AS s_${c}`).join('')} FROM (${br.sql})`)
+      .join('\nUNION ALL\n');
+    parts = `SELECT b, g${all.map((c) => `, sum(s_${c}) AS t_${c}`).join('')} FROM (${union}) GROUP BY b, g`;
+  }
+  return `SELECT ${LABEL_SQL} AS bucket${dim}${kpis}
+          FROM (${parts})
           ORDER BY b, g
           ${SETTINGS}`;
 }
 
-// In the statement, not as client settings: the embedded engine turns client settings
-// into session-wide SETs that would leak into every later query of the process.
-// - FINAL without cross-partition merging is safe: both facts tables are partitioned by
-//   a column of their sorting key, so rows with the same key always share a partition.
 const SETTINGS = `SETTINGS do_not_merge_across_partitions_select_final = 1, output_format_json_array_of_rows = 1,
   format_csv_null_representation = ''`;
 
