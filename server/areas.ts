@@ -3,7 +3,8 @@ import type { Area } from './runtime.ts';
 import { liveArea } from '../pipelines/live/live-area.ts';
 import { alertsArea } from '../pipelines/alerts/area.ts';
 import { vocArea } from '../pipelines/voc/area.ts';
+import { historyArea } from './history/area.ts';
 
 export function allAreas(): Area[] {
-  return [liveArea(), alertsArea(), vocArea()];
+  return [liveArea(), historyArea(), alertsArea(), vocArea()];
 }
