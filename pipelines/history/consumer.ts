@@ -3,7 +3,8 @@
 // recomputes the facts of the contacts and agents touched from the raw events (so the
 // order in which events arrive, duplicates and restarts do not matter), and only then
 // acknowledges. Unacked messages are redelivered after a crash: the rewrite is idempotent.
-import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import { durableConsumer } from '../bus/durable.ts';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.ts';
@@ -45,20 +46,14 @@ export class HistoryConsumer {
 
   async start(): Promise<void> {
     const { bus, durable } = this.o;
-    try {
-      await bus.jsm.consumers.info(EVENTS_STREAM, durable);
-    } catch {
-      await bus.jsm.consumers.add(EVENTS_STREAM, {
-        durable_name: durable,
-        ack_policy: AckPolicy.Explicit,
-        deliver_policy: DeliverPolicy.All,
-        ack_wait: 120_000 * 1_000_000,
-        max_ack_pending: 50_000,
-        // One filter (servers before 2.10 take no list): other types are skipped in process().
-        filter_subject: 'cc.events.>',
-      });
-    }
-    const consumer = await bus.js.consumers.get(EVENTS_STREAM, durable);
+    // One filter (servers before 2.10 take no list): other types are skipped in process().
+    const consumer = await durableConsumer(bus, {
+      stream: EVENTS_STREAM,
+      durable,
+      filterSubject: 'cc.events.>',
+      ackWaitMs: 120_000,
+      maxAckPending: 50_000,
+    });
     this.messages = await consumer.consume({ max_messages: 1_000 });
     void this.loop();
   }

@@ -6,7 +6,8 @@
 // Live KPIs (voc_overdue, loop_closure_rate, sentiment_avg) go out on cc.kpi-ext.<tenant>
 // when they change and at least every 5 s, so an overdue flips at its deadline unaided.
 import crypto from 'node:crypto';
-import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { durableConsumer } from '../bus/durable.ts';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.ts';
@@ -131,19 +132,13 @@ export class VocRole {
 
   private async consume() {
     const { bus, durable } = this.o;
-    try {
-      await bus.jsm.consumers.info(EVENTS_STREAM, durable);
-    } catch {
-      await bus.jsm.consumers.add(EVENTS_STREAM, {
-        durable_name: durable,
-        ack_policy: AckPolicy.Explicit,
-        deliver_policy: DeliverPolicy.All,
-        ack_wait: 60_000 * 1_000_000,
-        max_ack_pending: 10_000,
-        filter_subject: 'cc.events.*.feedback.submitted',
-      });
-    }
-    const consumer = await bus.js.consumers.get(EVENTS_STREAM, durable);
+    const consumer = await durableConsumer(bus, {
+      stream: EVENTS_STREAM,
+      durable,
+      filterSubject: 'cc.events.*.feedback.submitted',
+      ackWaitMs: 60_000,
+      maxAckPending: 10_000,
+    });
     this.messages = await consumer.consume({ max_messages: 1_000 });
     void (async () => {
       for await (const msg of this.messages!) {

@@ -3,7 +3,8 @@
 // A failing insert is retried with backoff (messages kept "in progress" meanwhile);
 // a message that can never be stored goes to the dead-letter stream.
 import crypto from 'node:crypto';
-import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import { durableConsumer } from '../bus/durable.ts';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.ts';
@@ -88,23 +89,13 @@ export class EventWriter {
 
   async start(): Promise<void> {
     const { bus, durable } = this.o;
-    const cfg = {
-      ack_wait: ACK_WAIT_MS * 1_000_000,
-      max_ack_pending: 100_000,
-    };
-    try {
-      await bus.jsm.consumers.info(EVENTS_STREAM, durable);
-      await bus.jsm.consumers.update(EVENTS_STREAM, durable, cfg);
-    } catch {
-      await bus.jsm.consumers.add(EVENTS_STREAM, {
-        ...cfg,
-        durable_name: durable,
-        ack_policy: AckPolicy.Explicit,
-        deliver_policy: DeliverPolicy.All,
-        filter_subject: 'cc.events.>',
-      });
-    }
-    const consumer = await bus.js.consumers.get(EVENTS_STREAM, durable);
+    const consumer = await durableConsumer(bus, {
+      stream: EVENTS_STREAM,
+      durable,
+      filterSubject: 'cc.events.>',
+      ackWaitMs: ACK_WAIT_MS,
+      maxAckPending: 100_000,
+    });
     this.messages = await consumer.consume({ max_messages: 256 });
     void this.loop();
     await this.pollLag();
