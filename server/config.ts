@@ -19,6 +19,8 @@ export interface Config {
   rateLimitPerKey: number;
   /** days raw events are kept (0 = forever) */
   eventsTtlDays: number;
+  /** days history facts (segments, agent states) are kept (0 = forever) */
+  historyTtlDays: number;
   /** the URL people reach Floorwatch at (links in notifications); default http://HOST:PORT */
   publicUrl: string | null;
   /** how often the engine saves a restart snapshot (ms) */
@@ -84,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     maxBodyBytes: 5 * 1024 * 1024,
     rateLimitPerKey: int(env, 'RATE_LIMIT_PER_KEY', 0, 0, 1_000_000),
     eventsTtlDays: int(env, 'EVENTS_TTL_DAYS', 0, 0, 36500),
+    historyTtlDays: int(env, 'HISTORY_TTL_DAYS', 0, 0, 36500),
     publicUrl: publicUrl(env.PUBLIC_URL),
     engineSnapshotMs: int(env, 'ENGINE_SNAPSHOT_S', 30, 1, 3600) * 1000,
     natsDuplicateWindowMs: int(env, 'NATS_DUPLICATE_WINDOW_S', 120, 1, 86_400) * 1000,

@@ -17,13 +17,13 @@ export function historyArea(opts: HistoryOptions = {}): Area {
     name: 'history',
     routes: async (app, o) => historyRoutes(app, { ...o, now: opts.now }),
     async start(svc) {
-      const ttl = Math.floor(opts.factsTtlDays ?? 0);
+      const ttl = Math.floor(opts.factsTtlDays ?? svc.config.historyTtlDays);
       if (ttl > 0) {
         // A setting, not a migration: it may change between starts.
         await svc.ch.command({ query: `ALTER TABLE hist_contact_facts MODIFY TTL toDateTime(time) + toIntervalDay(${ttl})` });
         await svc.ch.command({ query: `ALTER TABLE hist_agent_states MODIFY TTL toDateTime(end) + toIntervalDay(${ttl})` });
       }
-      if (opts.consumer === false) return;
+      if (opts.consumer === false || !svc.config.roles.has('writer')) return;
       const c = new HistoryConsumer({ bus: svc.bus, ch: svc.ch, log: svc.log.child({ role: 'history' }), metrics: svc.metrics });
       await c.start();
       return { name: 'history', stop: () => c.stop() };
