@@ -79,3 +79,10 @@ it('shows "stale since" when the server stops, and clears when it is back', asyn
   await expect.poll(() => page.locator('text=/STALE/').count(), { timeout: 20_000, interval: 250 }).toBe(0);
   await expect.poll(() => tile('Waiting').getAttribute('aria-label'), { timeout: 10_000 }).toBe('Waiting: 11');
 });
+
+it('opens a tile’s history from the wall', async () => {
+  await page.click('a.history-link:has-text("Service level 15m")');
+  await page.waitForURL(/\/history\?metric=service_level&scope=all&range=today&interval=15m/);
+  await page.locator('svg').first().waitFor({ timeout: 10_000 });
+  expect(await page.locator('select').first().inputValue()).toBe('service_level');
+});
