@@ -19,7 +19,21 @@ export class IdSet {
     return this.set.has(id);
   }
 
+  /** Adds the id unless it is there already (one lookup); false when it was. */
+  addNew(id: string, ts: number): boolean {
+    const n = this.set.size;
+    this.set.add(id);
+    if (this.set.size === n) return false;
+    this.file(id, ts);
+    return true;
+  }
+
   add(id: string, ts: number): void {
+    this.set.add(id);
+    this.file(id, ts);
+  }
+
+  private file(id: string, ts: number): void {
     const h = Math.floor(ts / HOUR);
     let g = this.lastGen;
     if (h !== this.lastHour) {
@@ -32,7 +46,6 @@ export class IdSet {
       this.lastHour = h;
       this.lastGen = g;
     }
-    this.set.add(id);
     g.push(id);
   }
 

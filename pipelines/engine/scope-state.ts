@@ -49,7 +49,7 @@ interface Cache {
   acc: Acc;
 }
 
-/** Start times of segments waiting now, grouped by minute so add/remove stay cheap. */
+/** Start times of segments waiting now, grouped by minute (each sorted) so add/remove stay cheap. */
 export class OpenSet {
   count = 0;
   private byMin = new Map<number, number[]>();
@@ -63,7 +63,7 @@ export class OpenSet {
       this.byMin.set(m, arr);
       insertSorted(this.mins, m);
     }
-    arr.push(t);
+    insertSorted(arr, t);
     this.count++;
   }
 
@@ -71,10 +71,9 @@ export class OpenSet {
     const m = Math.floor(t / MIN);
     const arr = this.byMin.get(m);
     if (!arr) return;
-    const i = arr.indexOf(t);
-    if (i < 0) return;
-    arr[i] = arr[arr.length - 1];
-    arr.pop();
+    const n = arr.length;
+    removeSorted(arr, t);
+    if (arr.length === n) return;
     this.count--;
     if (arr.length === 0) {
       this.byMin.delete(m);
@@ -83,11 +82,7 @@ export class OpenSet {
   }
 
   oldest(): number | null {
-    if (this.mins.length === 0) return null;
-    const arr = this.byMin.get(this.mins[0])!;
-    let min = arr[0];
-    for (let i = 1; i < arr.length; i++) if (arr[i] < min) min = arr[i];
-    return min;
+    return this.mins.length === 0 ? null : this.byMin.get(this.mins[0])![0];
   }
 }
 

@@ -40,6 +40,10 @@ export class ContactState implements ContactCursor {
   /** the segment counted as waiting: its start and scopes (null: none) */
   openT = 0;
   openSc: readonly ScopeState[] | null = null;
+  /** scope list of (scQ, ch), the queue and channel most of its records and segments have */
+  scQ: string | null = null;
+  scCh: string | null = null;
+  scList: readonly ScopeState[] | null = null;
   constructor(public last: number) {}
 }
 export interface TicketStat extends TicketStatus {
@@ -124,8 +128,8 @@ export class TenantEngine {
 
   /** Applies one event; false when it is a duplicate (id seen) or older than the horizon. */
   apply(ev: BusEvent): boolean {
-    if (this.ids.has(ev.id)) return false;
     if (!(ev.ts >= this.horizon)) {
+      if (this.ids.has(ev.id)) return false;
       // An agent's state is what its latest event says, however old (a backfill, a quiet
       // night): an event before the horizon that is still the agent's newest sets it.
       if (ev.type !== 'agent.state') return false;
@@ -135,7 +139,7 @@ export class TenantEngine {
       this.agentEvent(ev);
       return true;
     }
-    this.ids.add(ev.id, ev.ts);
+    if (!this.ids.addNew(ev.id, ev.ts)) return false;
     const { id, ts } = ev;
     switch (ev.type) {
       case 'contact.queued':
@@ -200,7 +204,8 @@ export class TenantEngine {
       if (e.r === CR.QUEUED && !c.hasQueued) c.ch = e.ch;
       const r = stepContact(c, e, this.pol);
       if (r) {
-        this.bind(r);
+        r.sc = this.contactScopes(c, r.q!);
+        if (r.ag !== null) r.agent = this.agentState(r.ag);
         this.addRec(r, 1);
         c.recs.push(r);
       }
@@ -217,7 +222,7 @@ export class TenantEngine {
 
   /** Counts the segment waiting now (at most one per contact) in its scopes. */
   private syncOpen(c: ContactState): void {
-    const sc = c.curQ === null ? null : this.scopesOf(this.sub('queue', c.curQ), c.ch);
+    const sc = c.curQ === null ? null : this.contactScopes(c, c.curQ);
     if (sc === c.openSc && (sc === null || c.openT === c.curT)) return;
     if (c.openSc) this.applyOpen(c.openT, c.openSc, -1);
     c.openSc = sc;
@@ -230,6 +235,15 @@ export class TenantEngine {
       if (s > 0) sc.open.add(t); else sc.open.remove(t);
       this.touch(sc);
     }
+  }
+
+  private contactScopes(c: ContactState, q: string): readonly ScopeState[] {
+    if (c.scList === null || c.scQ !== q || c.scCh !== c.ch) {
+      c.scList = this.scopesOf(this.sub('queue', q), c.ch);
+      c.scQ = q;
+      c.scCh = c.ch;
+    }
+    return c.scList;
   }
 
   /** [all, queue, channel] (channel when known), one shared array per combination */

@@ -25,4 +25,30 @@ describe('IdSet', () => {
     s.add('f', T); // an hour dropped earlier is made again
     expect(s.entries()).toEqual([['f', T]]);
   });
+
+  it('agrees with a plain Set through growth, eviction and reuse of forgotten slots', () => {
+    const s = new IdSet();
+    const model = new Map<string, number>();
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 4294967296);
+    for (let step = 0; step < 6; step++) {
+      for (let i = 0; i < 20_000; i++) {
+        const id = `${Math.floor(rnd() * 60_000).toString(36)}-${step % 2 ? 'x' : 'évt'}`;
+        const ts = T + step * H + Math.floor(rnd() * 2 * H);
+        const fresh = !model.has(id);
+        expect(s.addNew(id, ts)).toBe(fresh);
+        if (fresh) model.set(id, ts);
+      }
+      const horizon = T + step * H;
+      s.evictBefore(horizon);
+      for (const [id, ts] of model) if (Math.floor(ts / H + 1) * H <= horizon) model.delete(id);
+      expect(s.size).toBe(model.size);
+      for (let i = 0; i < 5_000; i++) {
+        const id = `${Math.floor(rnd() * 60_000).toString(36)}-${step % 2 ? 'évt' : 'x'}`;
+        expect(s.has(id)).toBe(model.has(id));
+      }
+      for (const id of model.keys()) if (!s.has(id)) throw new Error(`lost ${id}`);
+    }
+    expect(model.size).toBeGreaterThan(10_000);
+  });
 });
