@@ -54,15 +54,15 @@ export class AgentState {
 
   constructor(readonly id: string) {}
 
-  get known(): boolean {
-    return this.tl.length > 0;
-  }
+  /** has a state (trim never empties the timeline) */
+  known = false;
 
   insert(e: StateEntry): void {
     const tl = this.tl;
     let i = tl.length;
     while (i > 0 && (tl[i - 1].ts > e.ts || (tl[i - 1].ts === e.ts && tl[i - 1].id > e.id))) i--;
     if (i === tl.length) tl.push(e); else tl.splice(i, 0, e);
+    this.known = true;
     if (i < this.preN) this.preN = i;
     this.updateSince();
     this.ver++;

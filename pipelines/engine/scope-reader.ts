@@ -51,7 +51,7 @@ export class ScopeReader {
       for (let w = 0; w < 2; w++) if (w !== wi) this.fill(sc, w, now);
       staff = this.staffing(sc);
     }
-    const agents = this.visitAgents(sc, now);
+    const agents = this.visitAgents(sc, now) ? this.counts() : null;
     return this.build(sc, wi, now, staff, agents);
   }
 
@@ -60,7 +60,8 @@ export class ScopeReader {
     if (!sameNow) this.setStarts(now);
     for (let w = 0; w < 3; w++) this.fill(sc, w, now);
     const staff = sc.kind === 'queue' ? this.staffing(sc) : undefined;
-    const agents = this.visitAgents(sc, now);
+    // one AgentCounts for the three windows: it is the same for all of them
+    const agents = this.visitAgents(sc, now) ? this.counts() : null;
     const snap: ScopeSnapshot = {
       tenant: this.src.tenant,
       scope: sc.key,
@@ -131,14 +132,21 @@ export class ScopeReader {
     waiting: 0, oldest: null, backlog: 0, breached: 0, agents: null, occO: 0, occT: 0, agentsRequired: undefined,
   };
 
-  private build(sc: ScopeState, wi: number, now: number, staff: number | null | undefined, agents: boolean): Metrics {
+  private counts(): AgentCounts {
     const c = this.codes;
+    return { available: c[0], busy: c[1], wrap_up: c[2], away: c[3], offline: c[4] };
+  }
+
+  private build(sc: ScopeState, wi: number, now: number, staff: number | null | undefined, agents: AgentCounts | null): Metrics {
     const x = this.x;
-    x.waiting = sc.open.count;
-    x.oldest = sc.open.oldest();
-    x.backlog = sc.backlog;
-    x.breached = countBelow(sc.dues, now);
-    x.agents = agents ? { available: c[0], busy: c[1], wrap_up: c[2], away: c[3], offline: c[4] } : null;
+    if (sc.kind !== 'agent' && sc.kind !== 'team') {
+      // "now" KPIs of contacts and tickets: agent and team scopes do not show them
+      x.waiting = sc.open.count;
+      x.oldest = sc.open.oldest();
+      x.backlog = sc.backlog;
+      x.breached = countBelow(sc.dues, now);
+    }
+    x.agents = agents;
     x.occO = this.occ[wi * 2];
     x.occT = this.occ[wi * 2 + 1];
     x.agentsRequired = staff;

@@ -23,10 +23,12 @@ export interface Bucket extends Acc {
   sorted: boolean;
   /** bumped whenever recs change: invalidates edge sums computed from them */
   ver: number;
+  /** no longer in its scope's map (edge caches hold buckets) */
+  dead: boolean;
 }
 
 export const newBucket = (recs: Rec[] | null, tmin: number, tmax: number): Bucket =>
-  ({ n: new Float64Array(NF), w: [], recs, tmin, tmax, sorted: false, ver: 0 });
+  ({ n: new Float64Array(NF), w: [], recs, tmin, tmax, sorted: false, ver: 0, dead: false });
 
 /**
  * Sums of a window's start edge: the records of bucket `bk` at or after `s`, from index
@@ -34,10 +36,13 @@ export const newBucket = (recs: Rec[] | null, tmin: number, tmax: number): Bucke
  * front instead of scanning the bucket again.
  */
 interface EdgeCache {
+  m: number;
   bk: Bucket;
   ver: number;
   s: number;
   lo: number;
+  /** time of recs[lo] (Infinity past the end): moving s up to it takes nothing off */
+  next: number;
   acc: Acc;
 }
 
@@ -169,6 +174,8 @@ export class ScopeState {
   }
 
   private dropBucket(m: number): void {
+    const b = this.buckets.get(m);
+    if (b) b.dead = true;
     this.buckets.delete(m);
     if (m === this.lastM) {
       this.lastM = NaN;
@@ -230,7 +237,8 @@ export class ScopeState {
 
   /** Adds the records of bucket `m` at or after `s` (all before `now`); returns their sorted waits. */
   private startEdge(wi: number, m: number, s: number, out: Acc): number[] {
-    const bk = this.buckets.get(m);
+    let e = this.edges[wi];
+    const bk = e && e.m === m && !e.bk.dead ? e.bk : this.buckets.get(m);
     if (!bk) return NO_WAITS;
     const recs = bk.recs;
     if (!recs || bk.tmin >= s) {
@@ -239,11 +247,13 @@ export class ScopeState {
       for (let i = 0; i < NF; i++) n[i] += bk.n[i];
       return bk.w;
     }
-    let e = this.edges[wi];
     if (e && e.bk === bk && e.ver === bk.ver && s >= e.s) {
-      let lo = e.lo;
-      while (lo < recs.length && recs[lo].t < s) applyRec(e.acc, recs[lo++], -1);
-      e.lo = lo;
+      if (s > e.next) {
+        let lo = e.lo;
+        while (lo < recs.length && recs[lo].t < s) applyRec(e.acc, recs[lo++], -1);
+        e.lo = lo;
+        e.next = lo < recs.length ? recs[lo].t : Infinity;
+      }
       e.s = s;
     } else {
       if (!bk.sorted) {
@@ -261,7 +271,7 @@ export class ScopeState {
       acc.w.length = 0;
       for (let i = lo; i < recs.length; i++) sumRec(acc, recs[i]);
       if (acc.w.length > 1) acc.w.sort(byValue);
-      e = { bk, ver: bk.ver, s, lo, acc };
+      e = { m, bk, ver: bk.ver, s, lo, next: lo < recs.length ? recs[lo].t : Infinity, acc };
       this.edges[wi] = e;
     }
     const n = out.n;
