@@ -37,6 +37,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: svc.config.maxBodyBytes,
     trustProxy: true,
+    // Plain JSON.parse: events are checked against closed schemas (an own "__proto__" or
+    // "constructor" key is an unknown field) and copied, never merged into prototypes.
+    onProtoPoisoning: 'ignore',
+    onConstructorPoisoning: 'ignore',
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   });
   const sessions = new Sessions(opts.sessionSecret, svc.keys);

@@ -106,6 +106,14 @@ describe('rejections', () => {
     expect(r.json.errors[0].errors.join('\n')).toMatch(re);
   });
 
+  it('rejects "__proto__" and "constructor" keys as unknown fields', async () => {
+    const body = JSON.stringify(good()).replace(/^\{/, '{"__proto__":{"admin":true},"constructor":{"prototype":{}},');
+    const r = await post(ev, body, fw.admin);
+    expect(r.status).toBe(400);
+    expect(r.json.errors[0].errors.join('\n')).toMatch(/__proto__: unknown field|constructor: unknown field/);
+    expect(({} as Record<string, unknown>).admin).toBeUndefined();
+  });
+
   it('some invalid → 207 with per-event errors, the valid ones stored', async () => {
     const ok = { ...good(), id: 'mixed-ok' };
     const r = await post(ev, [ok, { ...good(), id: 'mixed-bad', queue: '' }], fw.admin);
