@@ -19,10 +19,12 @@ export interface ReaderSource {
 const MIN = 60_000;
 const HOUR = 3_600_000;
 const NO_WAITS: number[] = [];
+const EMPTY = newAcc();
 const byId = (x: AgentState, y: AgentState): number => (x.id < y.id ? -1 : 1);
 
 export class ScopeReader {
-  private readonly accs: Acc[] = [newAcc(), newAcc(), newAcc()];
+  /** the sums of each window of the scope being read (owned by the scope) */
+  private readonly accs: Acc[] = [EMPTY, EMPTY, EMPTY];
   private readonly cached: number[][] = [NO_WAITS, NO_WAITS, NO_WAITS];
   private readonly starts = [0, 0, 0];
   private readonly codes = [0, 0, 0, 0, 0];
@@ -81,7 +83,9 @@ export class ScopeReader {
   }
 
   private fill(sc: ScopeState, wi: number, now: number): void {
-    this.cached[wi] = sc.window(wi, this.starts[wi], now, this.accs[wi]);
+    const w = sc.window(wi, this.starts[wi], now);
+    this.accs[wi] = w.acc;
+    this.cached[wi] = w.cachedW;
   }
 
   /** λ from the 15-minute arrivals, AHT from the last hour (300 s when none). */

@@ -48,6 +48,28 @@ interface EdgeCache {
 
 const byValue = (x: number, y: number): number => x - y;
 
+/**
+ * A window's sums as last computed, reused while nothing that could change them did:
+ * no record added or removed in the scope (ver), the same whole buckets and edge
+ * buckets, no record passed by the start edge (s ≤ until), and an end bucket whose
+ * records were all before the last `now`.
+ */
+export interface WindowSums {
+  /** whole buckets plus edges; its waits are the edges' waits, sorted */
+  acc: Acc;
+  /** the whole buckets' waits, sorted */
+  cachedW: number[];
+  ver: number;
+  a: number;
+  b: number;
+  e1: number;
+  s: number;
+  now: number;
+  endOn: boolean;
+  until: number;
+  reusable: boolean;
+}
+
 interface Cache {
   a: number;
   b: number;
@@ -96,6 +118,12 @@ export class ScopeState {
   /** one per window (15m, 1h, today) */
   caches: (Cache | null)[] = [null, null, null];
   private edges: (EdgeCache | null)[] = [null, null, null];
+  private sums: (WindowSums | null)[] = [null, null, null];
+  /** bumped on every change to the scope's records or buckets */
+  private recVer = 0;
+  /** set by startEdge and edge for the window being computed */
+  private until = Infinity;
+  private endWhole = true;
   readonly open = new OpenSet();
   backlog = 0;
   /** first-response due times of open tickets without a reply, sorted */
@@ -118,6 +146,7 @@ export class ScopeState {
   ) {}
 
   addRec(r: Rec, s: number): void {
+    this.recVer++;
     const m = Math.floor(r.t / this.width);
     let b = m === this.lastM ? this.lastB : this.buckets.get(m);
     if (!b) {
@@ -152,6 +181,7 @@ export class ScopeState {
 
   /** Adds (s = 1) or removes (s = −1) a whole bucket of another scope: team moves. */
   moveBucket(m: number, src: Bucket, s: number): void {
+    this.recVer++;
     let b = this.buckets.get(m);
     if (!b) {
       if (s < 0) return;
@@ -194,6 +224,7 @@ export class ScopeState {
   }
 
   clearCaches(): void {
+    this.recVer++;
     this.caches = [null, null, null];
     this.edges = [null, null, null];
   }
@@ -202,13 +233,27 @@ export class ScopeState {
    * Sums of window `wi` = [s, now] into `out` (whose waits hold the edge buckets' waits,
    * sorted); returns the cached whole buckets' sorted waits. p90 is taken over both.
    */
-  window(wi: number, s: number, now: number, out: Acc): number[] {
+  window(wi: number, s: number, now: number): WindowSums {
     const W = this.width;
     const a = Math.ceil(s / W);
     let b = Math.floor((now + 1) / W);
     // s and now in one bucket: nothing whole, the one edge is cut on both sides
     const inOne = b < a;
     if (inOne) b = a;
+    const e1 = Math.floor(s / W);
+    const endOn = b * W <= now;
+    let o = this.sums[wi];
+    if (
+      o && o.reusable && o.ver === this.recVer && o.a === a && o.b === b && o.e1 === e1 &&
+      o.endOn === endOn && now >= o.now && s >= o.s && s <= o.until
+    ) return o;
+    if (!o) {
+      o = { acc: newAcc(), cachedW: NO_WAITS, ver: 0, a, b, e1, s, now, endOn, until: 0, reusable: false };
+      this.sums[wi] = o;
+    }
+    const out = o.acc;
+    this.until = Infinity;
+    this.endWhole = true;
     let c = this.caches[wi];
     if (!c || c.a !== a || c.b !== b) {
       const slide = c && a >= c.a && b >= c.b && a <= c.b && a - c.a + (b - c.b) < b - a;
@@ -218,13 +263,12 @@ export class ScopeState {
     out.n.set(c.acc.n);
     const w = out.w;
     w.length = 0;
-    const e1 = Math.floor(s / W);
     let startW: number[] = NO_WAITS;
     if (e1 < a) {
       if (inOne) this.edge(e1, s, now, out);
       else startW = this.startEdge(wi, e1, s, out);
     }
-    if (b * W <= now) this.edge(b, s, now, out);
+    if (endOn) this.edge(b, s, now, out);
     if (startW.length) {
       if (w.length === 0) for (const x of startW) w.push(x);
       else {
@@ -232,7 +276,17 @@ export class ScopeState {
         mergeInto(w, startW);
       }
     } else if (w.length > 1) w.sort(byValue);
-    return c.acc.w;
+    o.cachedW = c.acc.w;
+    o.ver = this.recVer;
+    o.a = a;
+    o.b = b;
+    o.e1 = e1;
+    o.s = s;
+    o.now = now;
+    o.endOn = endOn;
+    o.until = this.until;
+    o.reusable = !inOne && this.endWhole;
+    return o;
   }
 
   /** Adds the records of bucket `m` at or after `s` (all before `now`); returns their sorted waits. */
@@ -243,6 +297,7 @@ export class ScopeState {
     const recs = bk.recs;
     if (!recs || bk.tmin >= s) {
       // records released (a `now` far in the past), or the whole bucket is inside
+      this.until = recs ? bk.tmin : -Infinity;
       const n = out.n;
       for (let i = 0; i < NF; i++) n[i] += bk.n[i];
       return bk.w;
@@ -274,6 +329,7 @@ export class ScopeState {
       e = { m, bk, ver: bk.ver, s, lo, next: lo < recs.length ? recs[lo].t : Infinity, acc };
       this.edges[wi] = e;
     }
+    this.until = e.next;
     const n = out.n;
     const en = e.acc.n;
     for (let i = 0; i < NF; i++) n[i] += en[i];
@@ -293,6 +349,7 @@ export class ScopeState {
       for (const w of bk.w) out.w.push(w);
       return;
     }
+    this.endWhole = false;
     for (const r of recs) if (r.t >= s && r.t <= now) sumRec(out, r);
   }
 
@@ -342,6 +399,7 @@ export class ScopeState {
 
   /** Drops buckets that end before `keepFrom` and the records of those ending before `recFrom` (ms). */
   evict(recFrom: number, keepFrom: number): void {
+    this.recVer++;
     const W = this.width;
     for (const [m, bk] of this.buckets) {
       if ((m + 1) * W <= keepFrom) this.dropBucket(m);
