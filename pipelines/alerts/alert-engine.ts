@@ -15,7 +15,7 @@ import { evaluate, type AlertState, type NotifyKind, type Step } from './evaluat
 import { alertId, fingerprint, webhookBody, type AlertMessage } from './payload.ts';
 import { ruleKey, type Rule } from './rule-schema.ts';
 import { silenceMatches, type Ack, type Silence } from './silences.ts';
-import type { TransitionLog } from './transition-log.ts';
+import type { AlertFields, TransitionLog } from './transition-log.ts';
 
 export interface AlertEngineOptions {
   bus: Bus;
@@ -31,17 +31,9 @@ export interface AlertEngineOptions {
 }
 
 /** What walls get on alertLiveSubject(tenant) (forwarded as {"type":"alert","alert":…}). */
-export interface LiveAlert {
+export interface LiveAlert extends AlertFields {
   id: string;
-  rule_id: string;
-  rule_name: string;
-  metric: string;
-  scope: string;
-  window: string;
-  severity: string;
   status: 'firing' | 'resolved';
-  value: number | null;
-  threshold: number;
   starts_at: string;
   ends_at: string | null;
 }

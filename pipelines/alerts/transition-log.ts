@@ -4,21 +4,25 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from 'pino';
 
-export interface TransitionRow {
-  tenant: string;
-  at: number;
+/** What every alert record names: the rule, where it looked, and what it saw. */
+export interface AlertFields {
   rule_id: string;
   rule_name: string;
   metric: string;
   scope: string;
   window: string;
   severity: string;
+  value: number | null;
+  threshold: number;
+}
+
+export interface TransitionRow extends AlertFields {
+  tenant: string;
+  at: number;
   from_state: string;
   to_state: string;
   notification: string;
   silenced: boolean;
-  value: number | null;
-  threshold: number;
   fingerprint: string;
   seq: number;
   starts_at: number | null;

@@ -1,6 +1,7 @@
 // /v1/alerts: rules (admin), firing alerts and recent transitions (read), silences and
 // acknowledgements. Rules, silences, acks and alert state live in NATS KV, so any node
 // answers; transitions are read from ClickHouse.
+import type { AlertFields } from '../../pipelines/alerts/transition-log.ts';
 import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
@@ -41,20 +42,12 @@ const RecentQuery = Type.Object(
   { additionalProperties: true },
 );
 
-interface TransitionRead {
+interface TransitionRead extends AlertFields {
   at: string;
-  rule_id: string;
-  rule_name: string;
-  metric: string;
-  scope: string;
-  window: string;
-  severity: string;
   from_state: string;
   to_state: string;
   notification: string;
   silenced: boolean;
-  value: number | null;
-  threshold: number;
   starts_at: string | null;
   ends_at: string | null;
 }
