@@ -14,6 +14,7 @@ export interface ReaderSource {
   readonly tenant: string;
   readonly agents: Map<string, AgentState>;
   policy(queue: string): QueuePolicy;
+  queueScopes(): Iterable<ScopeState>;
 }
 
 const MIN = 60_000;
@@ -145,8 +146,11 @@ export class ScopeReader {
     const x = this.x;
     if (sc.kind !== 'agent' && sc.kind !== 'team') {
       // "now" KPIs of contacts and tickets: agent and team scopes do not show them
-      x.waiting = sc.open.count;
-      x.oldest = sc.open.oldest();
+      if (sc.kind === 'all') this.waitingOfAll();
+      else {
+        x.waiting = sc.open.count;
+        x.oldest = sc.open.oldest();
+      }
       x.backlog = sc.backlog;
       x.breached = countBelow(sc.dues, now);
     }
@@ -155,6 +159,20 @@ export class ScopeReader {
     x.occT = this.occ[wi * 2 + 1];
     x.agentsRequired = staff;
     return buildMetrics(sc.kind, this.accs[wi], this.cached[wi], now, x);
+  }
+
+  /** Every waiting segment is in exactly one queue scope: the all scope sums them. */
+  private waitingOfAll(): void {
+    let n = 0;
+    let oldest: number | null = null;
+    for (const q of this.src.queueScopes()) {
+      if (q.open.count === 0) continue;
+      n += q.open.count;
+      const o = q.open.oldest()!;
+      if (oldest === null || o < oldest) oldest = o;
+    }
+    this.x.waiting = n;
+    this.x.oldest = oldest;
   }
 
   /** The scope's agents sorted by id, re-sorted only when its membership changed. */

@@ -230,11 +230,23 @@ export class TenantEngine {
     if (sc) this.applyOpen(c.curT, sc, 1);
   }
 
+  /**
+   * Counts a waiting segment in its queue and channel. The all scope (first in every
+   * list) is only marked: its waiting set is the union of the queues' (scope-reader.ts),
+   * which spares the largest set an update on every queued and answered event.
+   */
   private applyOpen(t: number, scopes: readonly ScopeState[], s: number): void {
-    for (const sc of scopes) {
+    this.touch(scopes[0]);
+    for (let i = 1; i < scopes.length; i++) {
+      const sc = scopes[i];
       if (s > 0) sc.open.add(t); else sc.open.remove(t);
       this.touch(sc);
     }
+  }
+
+  /** @internal the queue scopes, whose waiting sets make up the all scope's */
+  queueScopes(): Iterable<ScopeState> {
+    return this.byKind.queue.values();
   }
 
   private contactScopes(c: ContactState, q: string): readonly ScopeState[] {
