@@ -3,6 +3,7 @@
 // requests, drain consumers, flush writers, close NATS and ClickHouse.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import path from 'node:path';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
@@ -44,6 +45,15 @@ export interface Runtime {
 
 export async function startRuntime(config: Config, log: Logger, areas: Area[] = []): Promise<Runtime> {
   const metrics = new Registry();
+  // Every role shares this process's event loop: a long task anywhere delays everything.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  const ld = metrics.gauge('fw_event_loop_delay_ms', 'event loop delay over the last minute (p50, p99, max)');
+  ld.set(() => loopDelay.percentile(50) / 1e6, { quantile: '0.5' });
+  ld.set(() => loopDelay.percentile(99) / 1e6, { quantile: '0.99' });
+  ld.set(() => loopDelay.max / 1e6, { quantile: '1' });
+  const resetDelay = setInterval(() => loopDelay.reset(), 60_000);
+  resetDelay.unref();
   let nats: PrivateNats | null = null;
   let natsUrl = config.natsUrl;
   if (!natsUrl) {
@@ -113,6 +123,8 @@ export async function startRuntime(config: Config, log: Logger, areas: Area[] = 
       await ch.close().catch(() => {});
       await nats?.stop();
       migrated = false;
+      clearInterval(resetDelay);
+      loopDelay.disable();
     },
   };
 }

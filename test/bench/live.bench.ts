@@ -94,9 +94,13 @@ async function run(url: string, rate: number, tag: string) {
 
 async function main() {
   console.log(`live benchmark: ${CLIENTS} WebSocket clients, ${SECONDS} s per load level`);
-  const fw = await spawnFloorwatch({ DATA_DIR: tempDir('fw-bench-live-'), LOG_LEVEL: 'warn' });
+  const fw = await spawnFloorwatch(
+    { DATA_DIR: tempDir('fw-bench-live-'), LOG_LEVEL: 'warn', ...(process.env.BENCH_ROLES ? { ROLES: process.env.BENCH_ROLES } : {}) },
+    process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [],
+  );
   try {
-    for (const rate of [1_000, 20_000]) {
+    const rates = (process.env.BENCH_RATES ?? '1000,20000').split(',').map(Number);
+    for (const rate of rates) {
       const r = await run(fw.url, rate, `r${rate}`);
       const p99 = percentile(r.latencies, 99);
       console.log('');
@@ -105,6 +109,9 @@ async function main() {
       line('202 → update p50', `${percentile(r.latencies, 50).toFixed(0)} ms`);
       line('202 → update p99', `${p99.toFixed(0)} ms`, rate === 20_000 ? '< 500 ms' : undefined, p99 < 500);
       if (r.loadErrors) line('load requests not accepted', String(r.loadErrors));
+      const m = await (await fetch(`${fw.url}/metrics`)).text();
+      const q = (x: string) => Number(new RegExp(`fw_event_loop_delay_ms\\{quantile="${x}"\\} (\\S+)`).exec(m)?.[1]);
+      line('server event loop delay p99 / max', `${q('0.99').toFixed(0)} / ${q('1').toFixed(0)} ms`);
     }
   } finally {
     await fw.kill('SIGTERM');
