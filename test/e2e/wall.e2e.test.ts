@@ -23,7 +23,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await browser?.close();
-  await fw?.kill('SIGKILL');
+  await fw?.kill('SIGTERM'); // graceful: it stops its private nats-server too
 });
 
 const tile = (label: string) => page.locator(`section.tile[aria-label^="${label}:"]`).first();

@@ -9,7 +9,7 @@ import { openClickHouse } from '../../server/db/clickhouse.ts';
 const dataDir = tempDir('fw-crash-');
 let child: ChildFloorwatch | null = null;
 afterAll(async () => {
-  await child?.kill('SIGKILL');
+  await child?.kill('SIGTERM'); // graceful: it stops its private nats-server too
 });
 
 describe('a crash right after the 202s', () => {
