@@ -5,6 +5,7 @@
 // acknowledges. Unacked messages are redelivered after a crash: the rewrite is idempotent.
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { durableConsumer } from '../bus/durable.ts';
+import { Batcher } from '../bus/batcher.ts';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.ts';
@@ -27,16 +28,14 @@ export interface HistoryConsumerOptions {
 
 export class HistoryConsumer {
   private messages: ConsumerMessages | null = null;
-  private pending: JsMsg[] = [];
-  private pendingCount = 0;
-  private timer: NodeJS.Timeout | null = null;
-  private chain: Promise<void> = Promise.resolve();
+  private batcher: Batcher<JsMsg>;
   private stopping = false;
   private readonly o: Required<HistoryConsumerOptions>;
   private m;
 
   constructor(opts: HistoryConsumerOptions) {
     this.o = { durable: 'history', maxMessages: 5_000, maxDelayMs: 200, storeWaitMs: 60_000, ...opts };
+    this.batcher = new Batcher({ maxWeight: this.o.maxMessages, maxDelayMs: this.o.maxDelayMs, handle: (b) => this.process(b) });
     this.m = {
       contacts: opts.metrics.counter('fw_history_segments_total', 'segments rewritten by the history consumer'),
       batchMs: opts.metrics.histogram('fw_history_batch_ms', 'milliseconds per history batch', [10, 50, 100, 250, 500, 1000, 5000]),
@@ -60,23 +59,14 @@ export class HistoryConsumer {
 
   private async loop() {
     for await (const msg of this.messages!) {
-      this.pending.push(msg);
-      this.pendingCount += 1;
-      if (this.pendingCount >= this.o.maxMessages) void this.flush();
-      else if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.o.maxDelayMs);
+      await this.batcher.add(msg);
       if (this.stopping) break;
     }
   }
 
   /** Processes what is buffered; batches run one after another. */
   flush(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    const batch = this.pending;
-    this.pending = [];
-    this.pendingCount = 0;
-    if (batch.length) this.chain = this.chain.then(() => this.process(batch));
-    return this.chain;
+    return this.batcher.flush();
   }
 
   private async process(batch: JsMsg[]) {

@@ -8,6 +8,7 @@
 import crypto from 'node:crypto';
 import { DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { durableConsumer } from '../bus/durable.ts';
+import { Batcher } from '../bus/batcher.ts';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.ts';
@@ -63,9 +64,7 @@ export class VocRole {
   private o: VocRoleOptions & Required<Pick<VocRoleOptions, 'durable' | 'memoryDays' | 'tickMs' | 'heartbeatMs' | 'maxBatch' | 'maxDelayMs'>>;
   private messages: ConsumerMessages | null = null;
   private follower: ConsumerMessages | null = null;
-  private pending: JsMsg[] = [];
-  private timer: NodeJS.Timeout | null = null;
-  private chain: Promise<void> = Promise.resolve();
+  private batcher: Batcher<JsMsg>;
   private locks = new Map<string, Promise<unknown>>();
   private ticker: NodeJS.Timeout | null = null;
   private soon: NodeJS.Timeout | null = null;
@@ -78,6 +77,7 @@ export class VocRole {
 
   constructor(opts: VocRoleOptions) {
     this.o = { durable: 'voc', memoryDays: 90, tickMs: 1_000, heartbeatMs: 5_000, maxBatch: 500, maxDelayMs: 100, ...opts };
+    this.batcher = new Batcher({ maxWeight: this.o.maxBatch, maxDelayMs: this.o.maxDelayMs, handle: (b) => this.process(b) });
     this.now = opts.now ?? Date.now;
     this.view = new FeedbackView((t) => this.settings(t).voc_follow_up_hours);
     this.m = {
@@ -141,21 +141,12 @@ export class VocRole {
     });
     this.messages = await consumer.consume({ max_messages: 1_000 });
     void (async () => {
-      for await (const msg of this.messages!) {
-        this.pending.push(msg);
-        if (this.pending.length >= this.o.maxBatch) void this.flush();
-        else if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.o.maxDelayMs);
-      }
+      for await (const msg of this.messages!) await this.batcher.add(msg);
     })().catch((err) => this.o.log.error({ err }, 'voc consumer stopped'));
   }
 
   flush(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    const batch = this.pending;
-    this.pending = [];
-    if (batch.length) this.chain = this.chain.then(() => this.process(batch));
-    return this.chain;
+    return this.batcher.flush();
   }
 
   /** Classifies and routes a submission: the item row and its routing change. */

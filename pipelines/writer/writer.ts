@@ -13,6 +13,7 @@ import type { BusEvent } from '../events/schema.ts';
 import { eventRow, type EventRow } from './event-row.ts';
 import type { Registry } from '../../server/metrics.ts';
 import { insertRows } from '../../server/db/clickhouse.ts';
+import { Batcher } from '../bus/batcher.ts';
 
 export interface WriterOptions {
   bus: Bus;
@@ -39,10 +40,7 @@ interface Pending {
 
 export class EventWriter {
   private messages: ConsumerMessages | null = null;
-  private pending: Pending[] = [];
-  private pendingRows = 0;
-  private timer: NodeJS.Timeout | null = null;
-  private flushing: Promise<void> = Promise.resolve();
+  private batcher: Batcher<Pending>;
   private stopping = false;
   private lag = { pending: -1, seconds: 0 };
   private lagTimer: NodeJS.Timeout | null = null;
@@ -51,6 +49,7 @@ export class EventWriter {
 
   constructor(opts: WriterOptions) {
     this.o = { durable: 'writer', maxRows: 5_000, maxDelayMs: 250, ...opts };
+    this.batcher = new Batcher({ maxWeight: this.o.maxRows, maxDelayMs: this.o.maxDelayMs, handle: (b) => this.store(b) });
     const r = opts.metrics;
     this.m = {
       rows: r.counter('fw_writer_rows_total', 'event rows stored in ClickHouse'),
@@ -114,24 +113,14 @@ export class EventWriter {
         await this.deadLetter(msg, `undecodable: ${(err as Error).message}`);
         continue;
       }
-      this.pending.push({ msg, events });
-      this.pendingRows += events.length;
-      if (this.pendingRows >= this.o.maxRows) await this.flush();
-      else if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.o.maxDelayMs);
+      await this.batcher.add({ msg, events }, events.length);
       if (this.stopping) break;
     }
   }
 
-  /** Flushes what is buffered; concurrent calls are serialised. */
+  /** Stores what is buffered (after any batch before it). */
   flush(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    const batch = this.pending;
-    this.pending = [];
-    this.pendingRows = 0;
-    if (batch.length === 0) return this.flushing;
-    this.flushing = this.flushing.then(() => this.store(batch));
-    return this.flushing;
+    return this.batcher.flush();
   }
 
   private async store(batch: Pending[]) {
