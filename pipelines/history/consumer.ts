@@ -6,6 +6,7 @@
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { durableConsumer } from '../bus/durable.ts';
 import { Batcher } from '../bus/batcher.ts';
+import { decodeEvents } from '../bus/event-message.ts';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.ts';
@@ -72,13 +73,9 @@ export class HistoryConsumer {
   private async process(batch: JsMsg[]) {
     const events: BusEvent[] = [];
     for (const msg of batch) {
-      try {
-        const body = msg.json<BusEvent[] | BusEvent>();
-        for (const e of Array.isArray(body) ? body : [body])
-          if (e && typeof e.type === 'string' && (e.type.startsWith('contact.') || e.type === 'agent.state')) events.push(e);
-      } catch {
-        /* the writer dead-letters undecodable messages; nothing to compute from it */
-      }
+      // an undecodable message is the writer's to dead-letter; nothing to compute from it
+      for (const e of decodeEvents(msg.data) ?? [])
+        if (e.type.startsWith('contact.') || e.type === 'agent.state') events.push(e);
     }
     const t0 = performance.now();
     for (let attempt = 1; ; attempt++) {

@@ -8,7 +8,7 @@ import type { Msg, Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.ts';
 import { EVENTS_STREAM, kpiSubject } from '../bus/subjects.ts';
-import type { BusEvent } from '../events/schema.ts';
+import { decodeEvents } from '../bus/event-message.ts';
 import { TenantEngine, tenantFromJSON, tenantToJSON, type TenantState } from '../engine/index.ts';
 import { WINDOWS, type Metrics, type QueuePolicy, type ScopeSnapshot, type Window } from '../engine/types.ts';
 
@@ -101,17 +101,14 @@ export class EngineRunner {
 
   /** applies one bus message (a JSON array of events); exposed for tests and benches */
   ingest(subject: string, data: Uint8Array, seq: number): void {
-    let events: BusEvent[];
-    try {
-      const body = JSON.parse(new TextDecoder().decode(data));
-      events = Array.isArray(body) ? body : [body];
-    } catch {
+    const events = decodeEvents(data);
+    if (!events) {
       this.lastSeq = Math.max(this.lastSeq, seq); // the writer dead-letters it; nothing to count
       return;
     }
     const tenant = subject.split('.')[2];
     const e = this.engine(tenant);
-    for (const ev of events) if (ev && typeof ev.ts === 'number') e.apply(ev);
+    for (const ev of events) e.apply(ev);
     this.lastSeq = Math.max(this.lastSeq, seq);
   }
 

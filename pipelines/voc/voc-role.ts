@@ -9,6 +9,7 @@ import crypto from 'node:crypto';
 import { DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { durableConsumer } from '../bus/durable.ts';
 import { Batcher } from '../bus/batcher.ts';
+import { decodeEvents } from '../bus/event-message.ts';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.ts';
@@ -176,14 +177,9 @@ export class VocRole {
     const changes: ChangeRecord[] = [];
     const seen = new Set<string>();
     for (const msg of batch) {
-      let body: unknown;
-      try {
-        body = msg.json<unknown>();
-      } catch {
-        continue; // the writer dead-letters undecodable messages
-      }
-      for (const e of (Array.isArray(body) ? body : [body]) as Submitted[]) {
-        if (!e || e.type !== 'feedback.submitted' || typeof e.ts !== 'number') continue;
+      // an undecodable message is the writer's to dead-letter
+      for (const e of (decodeEvents(msg.data) ?? []) as Submitted[]) {
+        if (e.type !== 'feedback.submitted') continue;
         const key = `${e.tenant}\u0000${e.id}`;
         if (seen.has(key) || this.view.has(e.tenant, e.id)) continue; // duplicate event
         seen.add(key);

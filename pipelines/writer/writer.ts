@@ -14,6 +14,7 @@ import { eventRow, type EventRow } from './event-row.ts';
 import type { Registry } from '../../server/metrics.ts';
 import { insertRows } from '../../server/db/clickhouse.ts';
 import { Batcher } from '../bus/batcher.ts';
+import { decodeEvents } from '../bus/event-message.ts';
 
 export interface WriterOptions {
   bus: Bus;
@@ -103,14 +104,9 @@ export class EventWriter {
 
   private async loop() {
     for await (const msg of this.messages!) {
-      let events: BusEvent[];
-      try {
-        const body = msg.json<BusEvent[] | BusEvent>();
-        events = Array.isArray(body) ? body : [body];
-        if (!events.every((e) => e && typeof e.id === 'string' && typeof e.tenant === 'string' && typeof e.ts === 'number'))
-          throw new Error('not a list of bus events');
-      } catch (err) {
-        await this.deadLetter(msg, `undecodable: ${(err as Error).message}`);
+      const events = decodeEvents(msg.data);
+      if (!events) {
+        await this.deadLetter(msg, 'undecodable: not a JSON list of bus events');
         continue;
       }
       await this.batcher.add({ msg, events }, events.length);
