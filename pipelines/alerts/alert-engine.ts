@@ -40,20 +40,27 @@ export interface LiveAlert extends AlertFields {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export function liveAlert(rule: Rule, st: AlertState): LiveAlert {
-  const startsAt = st.starts_at ?? st.since;
-  const active = st.status === 'firing' || st.status === 'recovering';
+/** The fields every alert record copies from its rule, with the value it saw. */
+export function alertFields(rule: Rule, value: number | null): AlertFields {
   return {
-    id: alertId(rule.id, startsAt),
     rule_id: rule.id,
     rule_name: rule.name,
     metric: rule.metric,
     scope: rule.scope,
     window: rule.window,
     severity: rule.severity,
-    status: active ? 'firing' : 'resolved',
-    value: st.value,
+    value,
     threshold: rule.threshold,
+  };
+}
+
+export function liveAlert(rule: Rule, st: AlertState): LiveAlert {
+  const startsAt = st.starts_at ?? st.since;
+  const active = st.status === 'firing' || st.status === 'recovering';
+  return {
+    id: alertId(rule.id, startsAt),
+    ...alertFields(rule, st.value),
+    status: active ? 'firing' : 'resolved',
     starts_at: iso(startsAt)!,
     ends_at: active ? null : iso(st.ends_at),
   };
@@ -202,18 +209,11 @@ export class AlertEngine {
     this.o.transitions.add({
       tenant: rule.tenant,
       at: st.since > 0 && step.changed ? st.since : (st.last_notified_at ?? Date.now()),
-      rule_id: rule.id,
-      rule_name: rule.name,
-      metric: rule.metric,
-      scope: rule.scope,
-      window: rule.window,
-      severity: rule.severity,
+      ...alertFields(rule, st.value),
       from_state: step.from,
       to_state: st.status,
       notification: step.notify ?? '',
       silenced,
-      value: st.value,
-      threshold: rule.threshold,
       fingerprint: fp,
       seq: st.seq,
       starts_at: st.starts_at,

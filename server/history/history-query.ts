@@ -3,6 +3,7 @@
 // merged here into rows and turned into KPIs with the formulas of kpis.md. Every value
 // is a bound parameter; only fixed SQL fragments chosen from closed sets are spliced.
 import type { ClickHouseClient } from '@clickhouse/client';
+import type { ParsedHistory } from './params.ts';
 import { bucketSql, HISTORY_METRICS, INTERVALS, nextBucketSql, type Dim, type Family, type Interval } from './catalog.ts';
 
 export interface QueuePolicies {
@@ -13,15 +14,9 @@ export interface QueuePolicies {
   defaultShortMs: number;
 }
 
-export interface HistoryRequest {
+/** A parsed query (params.ts) plus what the server adds: the tenant, its policies, now. */
+export interface HistoryRequest extends Omit<ParsedHistory, 'format'> {
   tenant: string;
-  metrics: string[];
-  from: number;
-  to: number;
-  interval: Interval;
-  groupBy: Dim | null;
-  filters: Partial<Record<Dim, string[]>>;
-  tz: string;
   policies: QueuePolicies;
   now: number;
 }
