@@ -46,13 +46,9 @@ export class EngineRunner {
   private lastFull = 0;
   private enc = new TextEncoder();
   private readonly now: () => number;
-  /** resolves once the replay reached the end of the stream as it was at start */
-  caughtUp: Promise<void>;
-  private markCaughtUp!: () => void;
 
   constructor(private o: EngineRunnerOptions) {
     this.now = o.now ?? Date.now;
-    this.caughtUp = new Promise((r) => (this.markCaughtUp = r));
     o.config.onChange((t) => {
       const e = this.engines.get(t);
       if (!e) return;
@@ -74,9 +70,6 @@ export class EngineRunner {
   async start(): Promise<void> {
     await this.restore();
     const { bus } = this.o;
-    const info = await bus.jsm.streams.info(EVENTS_STREAM);
-    const endSeq = info.state.last_seq;
-    if (endSeq <= this.lastSeq) this.markCaughtUp();
     // An ordered (ephemeral) consumer: the engine's position is its own snapshot's
     // sequence, not a durable's, so state and position always agree.
     const opts = this.lastSeq > 0
@@ -87,7 +80,6 @@ export class EngineRunner {
     void (async () => {
       for await (const m of this.messages!) {
         this.ingest(m.subject, m.data, m.seq);
-        if (m.seq >= endSeq) this.markCaughtUp();
       }
     })().catch((err) => this.o.log.error({ err }, 'engine consumer stopped'));
 

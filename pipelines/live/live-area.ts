@@ -15,10 +15,6 @@ import type { QueuePolicy, ScopeSnapshot } from '../engine/types.ts';
 import { EngineRunner, type TenantConfigSource } from './engine-runner.ts';
 import { KpiCache } from './kpi-cache.ts';
 
-export interface LiveArea extends Area {
-  runner(): EngineRunner | null;
-  cache(): KpiCache | null;
-}
 
 async function configSource(svc: Services): Promise<TenantConfigSource> {
   const tenants = await svc.kv<Partial<TenantSettings>>(TENANTS_BUCKET);
@@ -40,13 +36,11 @@ async function configSource(svc: Services): Promise<TenantConfigSource> {
   };
 }
 
-export function liveArea(opts: { now?: () => number; onSnapshot?: (s: ScopeSnapshot) => void } = {}): LiveArea {
+export function liveArea(opts: { now?: () => number; onSnapshot?: (s: ScopeSnapshot) => void } = {}): Area {
   let runner: EngineRunner | null = null;
   let cache: KpiCache | null = null;
   return {
     name: 'live',
-    runner: () => runner,
-    cache: () => cache,
     routes: kpisRoutes(() => cache),
     async start(svc) {
       const { config, bus, ch, log } = svc;

@@ -148,10 +148,6 @@ export class LiveSession {
     return n;
   }
 
-  /** entries waiting for a slow client (bounded by subscriptions, never by time) */
-  get queued(): number {
-    return this.pending.size;
-  }
 
   close() {
     clearInterval(this.heartbeat);

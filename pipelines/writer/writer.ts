@@ -66,11 +66,6 @@ export class EventWriter {
     );
   }
 
-  /** How far behind the stream the writer is: messages not yet acked, and the age of the oldest. */
-  lagInfo(): { pending: number; seconds: number } {
-    return { ...this.lag };
-  }
-
   private async pollLag() {
     try {
       const { bus, durable } = this.o;

@@ -111,11 +111,3 @@ export async function migrate(ch: ClickHouseClient, opts: MigrationOptions = {})
   }
   return applied;
 }
-
-export async function pendingMigrations(ch: ClickHouseClient): Promise<number> {
-  const files = fs.readdirSync(SQL_DIR).filter((f) => /^\d{4}_.+\.sql$/.test(f));
-  const rows = await (
-    await ch.query({ query: 'SELECT count() AS n FROM schema_migrations FINAL', format: 'JSONEachRow' })
-  ).json<{ n: number }>();
-  return files.length - Number(rows[0]?.n ?? 0);
-}
