@@ -59,6 +59,8 @@ export class Bus {
   private kvs = new Map<string, Promise<KV>>();
 
   private constructor(
+    /** the URL it connected to: other threads of this process connect there too */
+    readonly url: string,
     readonly nc: NatsConnection,
     readonly jsm: JetStreamManager,
     private log: Logger,
@@ -78,7 +80,7 @@ export class Bus {
       timeout: 5_000,
     });
     const jsm = await jetstreamManager(nc, { timeout: 5_000 });
-    const bus = new Bus(nc, jsm, log, opts.duplicateWindowMs ?? 120_000);
+    const bus = new Bus(url, nc, jsm, log, opts.duplicateWindowMs ?? 120_000);
     await bus.ensureStreams();
     return bus;
   }

@@ -1,9 +1,10 @@
 // The engine role: feeds the pure TenantEngines from JetStream, publishes a ScopeSnapshot
 // per changed scope at most every 250 ms and every scope once a second (time-driven
 // values move even without events), answers "everything now" requests from gateways,
-// and saves snapshots (state + the stream sequence it covers) for restart.
+// and saves snapshots (state + the stream sequence it covers) for restart. It runs in two
+// threads (engine-thread.ts): one publishes and never saves, the other only saves, so
+// serialising a large state never delays the numbers on the walls.
 import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
-import type { ClickHouseClient } from '@clickhouse/client';
 import type { Msg, Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.ts';
@@ -21,17 +22,26 @@ export interface TenantConfigSource {
   onChange(fn: (tenant: string) => void): void;
 }
 
+/** Where snapshots live (ClickHouse, reached through the main thread). */
+export interface SnapshotStore {
+  /** the newest snapshot of each tenant, as JSONEachRow lines of {tenant, seq, state} */
+  load(): Promise<Uint8Array>;
+  /** stores JSONEachRow lines of {tenant, seq, saved_at, state} */
+  save(body: Uint8Array): Promise<void>;
+}
+
 export interface EngineRunnerOptions {
   bus: Bus;
-  ch: ClickHouseClient;
+  store: SnapshotStore;
+  /** publish snapshots and answer gateways (default true); false: a checkpointer */
+  publish?: boolean;
   log: Logger;
   config: TenantConfigSource;
   now?: () => number;
   publishEveryMs?: number;
   fullEveryMs?: number;
+  /** 0 (default): never saves */
   saveEveryMs?: number;
-  /** per snapshot hook (alerts evaluate here) */
-  onSnapshot?: (s: ScopeSnapshot) => void;
 }
 
 export class EngineRunner {
@@ -43,6 +53,7 @@ export class EngineRunner {
   private ext = new Map<string, Map<string, Partial<Record<Window, Metrics>>>>();
   private lastSeq = 0;
   private savedSeq = 0;
+  private saving = false;
   private lastFull = 0;
   private enc = new TextEncoder();
   private readonly now: () => number;
@@ -83,12 +94,25 @@ export class EngineRunner {
       }
     })().catch((err) => this.o.log.error({ err }, 'engine consumer stopped'));
 
-    this.subs.push(
-      bus.nc.subscribe('cc.kpi-req.*', { callback: (_err, msg) => this.answer(msg) }),
-      bus.nc.subscribe('cc.kpi-ext.*', { callback: (_err, msg) => this.acceptExt(msg) }),
-    );
-    this.timers.push(setInterval(() => this.tick(), this.o.publishEveryMs ?? 250));
-    this.timers.push(setInterval(() => void this.save(), this.o.saveEveryMs ?? 30_000));
+    if (this.o.publish !== false) {
+      this.subs.push(
+        bus.nc.subscribe('cc.kpi-req.*', { callback: (_err, msg) => this.answer(msg) }),
+        bus.nc.subscribe('cc.kpi-ext.*', { callback: (_err, msg) => this.acceptExt(msg) }),
+      );
+      this.timers.push(setInterval(() => this.tick(), this.o.publishEveryMs ?? 250));
+    } else {
+      // A checkpointer still releases what no window needs, as the publisher does.
+      this.timers.push(setInterval(() => this.evict(), this.o.fullEveryMs ?? 1_000));
+    }
+    if (this.o.saveEveryMs) this.timers.push(setInterval(() => void this.save(), this.o.saveEveryMs));
+  }
+
+  private evict() {
+    const now = this.now();
+    for (const e of this.engines.values()) {
+      e.takeDirty();
+      e.evict(now);
+    }
   }
 
   /** applies one bus message (a JSON array of events); exposed for tests and benches */
@@ -141,7 +165,6 @@ export class EngineRunner {
   private publish(tenant: string, s: ScopeSnapshot) {
     s = this.withExt(tenant, s);
     this.o.bus.nc.publish(kpiSubject(tenant, s.scope), this.enc.encode(JSON.stringify(s)));
-    this.o.onSnapshot?.(s);
   }
 
   /** A gateway that just subscribed a tenant asks for every scope at once. */
@@ -153,41 +176,40 @@ export class EngineRunner {
   }
 
   private async restore() {
-    const rows = await (
-      await this.o.ch.query({
-        query: 'SELECT tenant, seq, state FROM engine_snapshots FINAL',
-        format: 'JSONEachRow',
-      })
-    ).json<{ tenant: string; seq: number | string; state: string }>();
+    const text = new TextDecoder().decode(await this.o.store.load());
     // One sequence for all tenants: replay from the oldest, tenants ahead skip duplicates
     // through their restored id sets.
     let seq = Infinity;
-    for (const r of rows) {
+    let n = 0;
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      const r = JSON.parse(line) as { tenant: string; seq: number | string; state: string };
       const e = tenantFromJSON(JSON.parse(r.state) as TenantState);
       e.setTimeZone(this.o.config.timeZone(r.tenant));
       for (const [q, p] of Object.entries(this.o.config.policies(r.tenant))) e.setQueuePolicy(q, p);
       this.engines.set(r.tenant, e);
       seq = Math.min(seq, Number(r.seq));
+      n++;
     }
     this.lastSeq = this.savedSeq = Number.isFinite(seq) ? seq : 0;
-    if (rows.length) this.o.log.info({ tenants: rows.length, seq: this.lastSeq }, 'engine restored from snapshot');
+    if (n) this.o.log.info({ tenants: n, seq: this.lastSeq }, 'engine restored from snapshot');
   }
 
   async save(): Promise<void> {
-    if (this.lastSeq === this.savedSeq) return;
+    if (this.lastSeq === this.savedSeq || this.saving) return;
+    this.saving = true;
     const seq = this.lastSeq;
     const now = this.now();
-    const values = [...this.engines].map(([tenant, e]) => ({
-      tenant,
-      seq,
-      saved_at: now,
-      state: JSON.stringify(tenantToJSON(e)),
-    }));
+    let body = '';
+    for (const [tenant, e] of this.engines)
+      body += JSON.stringify({ tenant, seq, saved_at: now, state: JSON.stringify(tenantToJSON(e)) }) + '\n';
     try {
-      await this.o.ch.insert({ table: 'engine_snapshots', values, format: 'JSONEachRow' });
+      await this.o.store.save(this.enc.encode(body));
       this.savedSeq = seq;
     } catch (err) {
       this.o.log.warn({ err: (err as Error).message }, 'engine snapshot not saved; will retry');
+    } finally {
+      this.saving = false;
     }
   }
 
@@ -195,6 +217,8 @@ export class EngineRunner {
     for (const t of this.timers) clearInterval(t);
     for (const s of this.subs) s.unsubscribe();
     await this.messages?.close().catch(() => {});
+    if (!this.o.saveEveryMs) return;
+    while (this.saving) await new Promise((r) => setTimeout(r, 20));
     await this.save();
   }
 }

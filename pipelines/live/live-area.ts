@@ -1,43 +1,13 @@
-// The live area: the engine role (JetStream → pure engine → cc.kpi.*) and the gateway
-// role (KPI cache, /v1/kpis, /v1/live). Either can run alone (--roles).
+// The live area: the engine role (JetStream → pure engine → cc.kpi.*, in its own
+// threads: engine-thread.ts) and the gateway role (KPI cache, /v1/kpis, /v1/live).
+// Either can run alone (--roles).
 import type { Area } from '../../server/runtime.ts';
-import type { Services } from '../../server/context.ts';
 import { kpisRoutes } from '../../server/plugins/kpis.routes.ts';
-import {
-  parseQueueKey,
-  QUEUES_BUCKET,
-  tenantSettings,
-  TENANTS_BUCKET,
-  type QueueSettings,
-  type TenantSettings,
-} from '../../server/settings.ts';
-import type { QueuePolicy, ScopeSnapshot } from '../engine/types.ts';
-import { EngineRunner, type TenantConfigSource } from './engine-runner.ts';
+import { EngineThread } from './engine-thread.ts';
 import { KpiCache } from './kpi-cache.ts';
 
-
-async function configSource(svc: Services): Promise<TenantConfigSource> {
-  const tenants = await svc.kv<Partial<TenantSettings>>(TENANTS_BUCKET);
-  const queues = await svc.kv<Partial<QueueSettings>>(QUEUES_BUCKET);
-  return {
-    timeZone: (t) => tenantSettings(tenants, t).time_zone,
-    policies: (t) => {
-      const out: Record<string, Partial<QueuePolicy>> = {};
-      for (const [k, v] of queues.entries(`${t}.`)) {
-        const { name: _n, ...policy } = v;
-        out[parseQueueKey(k).queue] = policy;
-      }
-      return out;
-    },
-    onChange: (fn) => {
-      tenants.onChange((t) => fn(t));
-      queues.onChange((k) => fn(parseQueueKey(k).tenant));
-    },
-  };
-}
-
-export function liveArea(opts: { now?: () => number; onSnapshot?: (s: ScopeSnapshot) => void } = {}): Area {
-  let runner: EngineRunner | null = null;
+export function liveArea(opts: { fixedNow?: number } = {}): Area {
+  const threads: EngineThread[] = [];
   let cache: KpiCache | null = null;
   return {
     name: 'live',
@@ -45,23 +15,28 @@ export function liveArea(opts: { now?: () => number; onSnapshot?: (s: ScopeSnaps
     async start(svc) {
       const { config, bus, ch, log } = svc;
       if (config.roles.has('engine')) {
-        runner = new EngineRunner({
-          bus,
-          ch,
-          log: log.child({ role: 'engine' }),
-          config: await configSource(svc),
-          now: opts.now,
+        const data = {
+          natsUrl: bus.url,
+          logLevel: config.logLevel,
+          duplicateWindowMs: config.natsDuplicateWindowMs,
           saveEveryMs: config.engineSnapshotMs,
-          onSnapshot: opts.onSnapshot,
-        });
-        await runner.start();
+          fixedNow: opts.fixedNow,
+        };
+        const l = log.child({ role: 'engine' });
+        try {
+          threads.push(await EngineThread.start({ ...data, mode: 'publish' }, ch, l));
+          threads.push(await EngineThread.start({ ...data, mode: 'checkpoint' }, ch, l));
+        } catch (err) {
+          await Promise.all(threads.map((t) => t.stop()));
+          throw err;
+        }
       }
       if (config.roles.has('gateway')) cache = new KpiCache(bus, log.child({ role: 'gateway' }));
       return {
         name: 'live',
         stop: async () => {
           cache?.close();
-          await runner?.stop();
+          await Promise.all(threads.map((t) => t.stop()));
         },
       };
     },

@@ -2,6 +2,7 @@
 // CLICKHOUSE_URL is set. The SQL and the client code are the same for both.
 import fs from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { Config } from '../config.ts';
@@ -38,7 +39,7 @@ export async function openClickHouse(config: Pick<Config, 'clickhouse' | 'dataDi
 
 type RawInsert = (p: {
   table: string;
-  values: string;
+  values: string | Buffer;
   format: 'JSONEachRow';
   settings?: Record<string, string | number | boolean>;
 }) => Promise<unknown>;
@@ -64,6 +65,28 @@ export async function insertRows(
     return;
   }
   await ch.insert({ table, values: rows as object[], format: 'JSONEachRow', clickhouse_settings: settings });
+}
+
+/**
+ * Inserts a body already serialised as JSONEachRow (e.g. built off the main thread).
+ * Embedded, chDB takes the bytes as they are; a server gets them as the request body.
+ */
+export async function insertRaw(ch: ClickHouseClient, table: string, body: Buffer): Promise<void> {
+  const raw = rawInserters.get(ch);
+  if (raw) {
+    await raw({ table, values: body, format: 'JSONEachRow', settings: { date_time_input_format: 'best_effort' } });
+    return;
+  }
+  const r = await ch.exec({ query: `INSERT INTO ${table} FORMAT JSONEachRow`, values: Readable.from([body]) });
+  r.stream.resume();
+}
+
+/** Runs a query (its FORMAT clause included) and returns ClickHouse's output bytes, undecoded. */
+export async function queryRaw(ch: ClickHouseClient, query: string, params: Record<string, unknown> = {}): Promise<Buffer> {
+  const r = await ch.exec({ query, query_params: params });
+  const chunks: Buffer[] = [];
+  for await (const c of r.stream) chunks.push(c as Buffer);
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
 }
 
 /** Splits a migration file into statements (`;` at the end of a line ends one). */

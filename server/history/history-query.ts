@@ -3,6 +3,7 @@
 // merged here into rows and turned into KPIs with the formulas of kpis.md. Every value
 // is a bound parameter; only fixed SQL fragments chosen from closed sets are spliced.
 import type { ClickHouseClient } from '@clickhouse/client';
+import { queryRaw } from '../db/clickhouse.ts';
 import type { ParsedHistory } from './params.ts';
 import { bucketSql, HISTORY_METRICS, INTERVALS, nextBucketSql, type Dim, type Family, type Interval } from './catalog.ts';
 
@@ -259,15 +260,9 @@ const SETTINGS = `SETTINGS do_not_merge_across_partitions_select_final = 1, outp
  * than computing it.
  */
 export async function historyBody(ch: ClickHouseClient, req: HistoryRequest, format: 'json' | 'csv'): Promise<Buffer> {
-  const r = await ch.exec({
-    query: `${historySql(req)} FORMAT ${format === 'csv' ? 'CSVWithNames' : 'JSONEachRow'}`,
-    query_params: params(req),
-  });
-  const chunks: Buffer[] = [];
-  for await (const c of r.stream) chunks.push(c as Buffer);
-  if (format === 'csv') return Buffer.concat(chunks);
+  const rows = await queryRaw(ch, `${historySql(req)} FORMAT ${format === 'csv' ? 'CSVWithNames' : 'JSONEachRow'}`, params(req));
+  if (format === 'csv') return rows;
   const head = Buffer.from(`{"interval":${JSON.stringify(req.interval)},"tz":${JSON.stringify(req.tz)},"rows":`);
-  const rows = Buffer.concat(chunks);
   // An empty result has no `[]` (JSONEachRow writes nothing at all).
   return rows.length ? Buffer.concat([head, rows, Buffer.from('}')]) : Buffer.concat([head, Buffer.from('[]}')]);
 }

@@ -16,7 +16,7 @@ const put = (url: string, body: unknown, headers: Record<string, string>) =>
 
 beforeAll(async () => {
   nats = await startTestNats();
-  fw = await startFloorwatch({ natsUrl: nats.url, areas: [liveArea({ now: () => NOW })] });
+  fw = await startFloorwatch({ natsUrl: nats.url, areas: [liveArea({ fixedNow: NOW })] });
   expect((await post(`${fw.url}/v1/events`, shiftedExample(NOW), fw.admin)).status).toBe(202);
 });
 afterAll(async () => {
