@@ -90,6 +90,19 @@ export class Registry {
   render(): string {
     return [...this.metrics.values()].map((m) => m.render()).join('\n') + '\n';
   }
+
+  private sources = new Set<() => Promise<string>>();
+  /** adds the text of another registry (a role thread's); returns its removal */
+  addSource(fn: () => Promise<string>): () => void {
+    this.sources.add(fn);
+    return () => this.sources.delete(fn);
+  }
+
+  /** this registry and every source, as one Prometheus text */
+  async renderAll(): Promise<string> {
+    const parts = await Promise.all([...this.sources].map((f) => f().catch(() => '')));
+    return this.render() + parts.filter(Boolean).join('');
+  }
 }
 
 export const MS_BUCKETS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];

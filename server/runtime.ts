@@ -11,7 +11,7 @@ import type { Config } from './config.ts';
 import { Bus } from '../pipelines/bus/bus.ts';
 import { KvMap } from '../pipelines/bus/kv-map.ts';
 import { startNatsServer, type PrivateNats } from '../pipelines/bus/nats-server.ts';
-import { EventWriter } from '../pipelines/writer/writer.ts';
+import { startRoleThread, type RoleThread } from './threads/host.ts';
 import { openClickHouse, migrate } from './db/clickhouse.ts';
 import { BOOTSTRAP_TENANT, KeyStore, type KeyRecord } from './auth/keys.ts';
 import { Registry } from './metrics.ts';
@@ -37,7 +37,7 @@ export interface Runtime {
   svc: Services;
   app: FastifyInstance;
   nats: PrivateNats | null;
-  writer: EventWriter | null;
+  writer: RoleThread | null;
   /** the admin key created on first start (shown once), if any */
   bootstrapKey: string | null;
   close(): Promise<void>;
@@ -89,11 +89,8 @@ export async function startRuntime(config: Config, log: Logger, areas: Area[] = 
   }
 
   const roles: RoleHandle[] = [];
-  let writer: EventWriter | null = null;
-  if (config.roles.has('writer')) {
-    writer = new EventWriter({ bus, ch, log: log.child({ role: 'writer' }), metrics });
-    await writer.start();
-  }
+  // The writer parses and serialises every event: it gets its own thread.
+  const writer = config.roles.has('writer') ? await startRoleThread('writer', svc) : null;
   for (const a of areas) {
     const h = await a.start?.(svc);
     if (h) roles.push(h);

@@ -2,7 +2,7 @@
 // per changed scope at most every 250 ms and every scope once a second (time-driven
 // values move even without events), answers "everything now" requests from gateways,
 // and saves snapshots (state + the stream sequence it covers) for restart. It runs in two
-// threads (engine-thread.ts): one publishes and never saves, the other only saves, so
+// threads (live-area.ts, server/threads/): one publishes and never saves, the other only saves, so
 // serialising a large state never delays the numbers on the walls.
 import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
 import type { Msg, Subscription } from '@nats-io/transport-node';

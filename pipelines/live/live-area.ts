@@ -3,29 +3,24 @@
 // Either can run alone (--roles).
 import type { Area } from '../../server/runtime.ts';
 import { kpisRoutes } from '../../server/plugins/kpis.routes.ts';
-import { EngineThread } from './engine-thread.ts';
+import { startRoleThread, type RoleThread } from '../../server/threads/host.ts';
 import { KpiCache } from './kpi-cache.ts';
 
 export function liveArea(opts: { fixedNow?: number } = {}): Area {
-  const threads: EngineThread[] = [];
+  const threads: RoleThread[] = [];
   let cache: KpiCache | null = null;
   return {
     name: 'live',
     routes: kpisRoutes(() => cache),
     async start(svc) {
-      const { config, bus, ch, log } = svc;
+      const { config, bus, log } = svc;
       if (config.roles.has('engine')) {
-        const data = {
-          natsUrl: bus.url,
-          logLevel: config.logLevel,
-          duplicateWindowMs: config.natsDuplicateWindowMs,
-          saveEveryMs: config.engineSnapshotMs,
-          fixedNow: opts.fixedNow,
-        };
-        const l = log.child({ role: 'engine' });
+        // Two engines fed by the same stream, each in its own thread: one publishes and
+        // never saves, the other only saves, so serialising a large state (seconds at
+        // 300k open contacts) never holds up the numbers on the walls.
         try {
-          threads.push(await EngineThread.start({ ...data, mode: 'publish' }, ch, l));
-          threads.push(await EngineThread.start({ ...data, mode: 'checkpoint' }, ch, l));
+          threads.push(await startRoleThread('engine', svc, { fixedNow: opts.fixedNow }));
+          threads.push(await startRoleThread('engine-checkpoint', svc, { fixedNow: opts.fixedNow }));
         } catch (err) {
           await Promise.all(threads.map((t) => t.stop()));
           throw err;

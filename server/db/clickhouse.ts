@@ -33,17 +33,33 @@ export async function openClickHouse(config: Pick<Config, 'clickhouse' | 'dataDi
   fs.mkdirSync(dir, { recursive: true });
   const connection = createChdbConnection({ path: dir });
   const client = createClient({ connection, clickhouse_settings: settings } as Parameters<typeof createClient>[0]);
-  rawInserters.set(client, (p) => connection.chdb.rawInsert(p));
+  setRawOps(client, {
+    insert: async (table, values, settings) => {
+      await connection.chdb.rawInsert({
+        table,
+        values: values as string,
+        format: 'JSONEachRow',
+        settings: { date_time_input_format: 'best_effort', ...settings },
+      });
+    },
+  });
   return client;
 }
 
-type RawInsert = (p: {
-  table: string;
-  values: string | Buffer;
-  format: 'JSONEachRow';
-  settings?: Record<string, string | number | boolean>;
-}) => Promise<unknown>;
-const rawInserters = new WeakMap<ClickHouseClient, RawInsert>();
+/**
+ * Byte paths of a client that bypass @clickhouse/client's (de)serialisation: embedded
+ * chDB's own insert and query, or a worker thread's proxy to the main thread's client.
+ * A ClickHouse server client has none and uses the HTTP client's streams.
+ */
+export interface RawOps {
+  insert(table: string, body: string | Uint8Array, settings: Record<string, string | number>): Promise<void>;
+  query?(sql: string, params: Record<string, unknown>): Promise<Uint8Array>;
+}
+const rawOps = new WeakMap<ClickHouseClient, RawOps>();
+
+export function setRawOps(ch: ClickHouseClient, ops: RawOps): void {
+  rawOps.set(ch, ops);
+}
 
 /**
  * Inserts rows as JSONEachRow. Embedded, the JSON lines go to chDB's raw insert (the
@@ -57,32 +73,33 @@ export async function insertRows(
   settings: Record<string, string | number> = {},
 ): Promise<void> {
   if (rows.length === 0) return;
-  const raw = rawInserters.get(ch);
+  const raw = rawOps.get(ch);
   if (raw) {
     let body = '';
     for (const r of rows) body += JSON.stringify(r) + '\n';
-    await raw({ table, values: body, format: 'JSONEachRow', settings: { date_time_input_format: 'best_effort', ...settings } });
+    await raw.insert(table, body, settings);
     return;
   }
   await ch.insert({ table, values: rows as object[], format: 'JSONEachRow', clickhouse_settings: settings });
 }
 
-/**
- * Inserts a body already serialised as JSONEachRow (e.g. built off the main thread).
- * Embedded, chDB takes the bytes as they are; a server gets them as the request body.
- */
-export async function insertRaw(ch: ClickHouseClient, table: string, body: Buffer): Promise<void> {
-  const raw = rawInserters.get(ch);
-  if (raw) {
-    await raw({ table, values: body, format: 'JSONEachRow', settings: { date_time_input_format: 'best_effort' } });
-    return;
-  }
-  const r = await ch.exec({ query: `INSERT INTO ${table} FORMAT JSONEachRow`, values: Readable.from([body]) });
+/** Inserts a body already serialised as JSONEachRow (e.g. built in another thread). */
+export async function insertRaw(
+  ch: ClickHouseClient,
+  table: string,
+  body: Uint8Array,
+  settings: Record<string, string | number> = {},
+): Promise<void> {
+  const raw = rawOps.get(ch);
+  if (raw) return raw.insert(table, body, settings);
+  const r = await ch.exec({ query: `INSERT INTO ${table} FORMAT JSONEachRow`, values: Readable.from([body]), clickhouse_settings: settings });
   r.stream.resume();
 }
 
 /** Runs a query (its FORMAT clause included) and returns ClickHouse's output bytes, undecoded. */
-export async function queryRaw(ch: ClickHouseClient, query: string, params: Record<string, unknown> = {}): Promise<Buffer> {
+export async function queryRaw(ch: ClickHouseClient, query: string, params: Record<string, unknown> = {}): Promise<Uint8Array> {
+  const raw = rawOps.get(ch);
+  if (raw?.query) return raw.query(query, params);
   const r = await ch.exec({ query, query_params: params });
   const chunks: Buffer[] = [];
   for await (const c of r.stream) chunks.push(c as Buffer);

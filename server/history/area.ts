@@ -1,7 +1,7 @@
 // The history area: its routes and its background consumer, for server/areas.ts.
 import type { Area } from '../runtime.ts';
 import historyRoutes from '../plugins/history.routes.ts';
-import { HistoryConsumer } from '../../pipelines/history/consumer.ts';
+import { startRoleThread } from '../threads/host.ts';
 
 export interface HistoryOptions {
   /** keep history facts this many days (0 = forever) */
@@ -24,8 +24,8 @@ export function historyArea(opts: HistoryOptions = {}): Area {
         await svc.ch.command({ query: `ALTER TABLE hist_agent_states MODIFY TTL toDateTime(end) + toIntervalDay(${ttl})` });
       }
       if (opts.consumer === false || !svc.config.roles.has('writer')) return;
-      const c = new HistoryConsumer({ bus: svc.bus, ch: svc.ch, log: svc.log.child({ role: 'history' }), metrics: svc.metrics });
-      await c.start();
+      // In its own thread: it parses every contact event and rebuilds facts per batch.
+      const c = await startRoleThread('history', svc);
       return { name: 'history', stop: () => c.stop() };
     },
   };

@@ -261,7 +261,7 @@ const SETTINGS = `SETTINGS do_not_merge_across_partitions_select_final = 1, outp
  */
 export async function historyBody(ch: ClickHouseClient, req: HistoryRequest, format: 'json' | 'csv'): Promise<Buffer> {
   const rows = await queryRaw(ch, `${historySql(req)} FORMAT ${format === 'csv' ? 'CSVWithNames' : 'JSONEachRow'}`, params(req));
-  if (format === 'csv') return rows;
+  if (format === 'csv') return Buffer.from(rows.buffer, rows.byteOffset, rows.byteLength);
   const head = Buffer.from(`{"interval":${JSON.stringify(req.interval)},"tz":${JSON.stringify(req.tz)},"rows":`);
   // An empty result has no `[]` (JSONEachRow writes nothing at all).
   return rows.length ? Buffer.concat([head, rows, Buffer.from('}')]) : Buffer.concat([head, Buffer.from('[]}')]);

@@ -25,6 +25,6 @@ export default async function opsRoutes(app: FastifyInstance, { svc }: { svc: Se
 
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
     reply.type('text/plain; version=0.0.4');
-    return svc.metrics.render();
+    return svc.metrics.renderAll();
   });
 }

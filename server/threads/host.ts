@@ -1,0 +1,123 @@
+// Starts a role (engine, checkpointer, writer, history consumer) in a worker thread and
+// serves its ClickHouse calls. Roles that parse, serialise and compute per event run
+// here instead of on the main thread, whose event loop answers HTTP and WebSockets:
+// with every role on one loop, ingestion stalled at one core while the other idled.
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { insertRaw, queryRaw } from '../db/clickhouse.ts';
+import type { Registry } from '../metrics.ts';
+import type { Services } from '../context.ts';
+import type { FromThread, RoleName, RoleThreadData, ToThread } from './protocol.ts';
+
+const ENTRY = new URL('./worker.ts', import.meta.url).href;
+// Workers do not inherit the TypeScript loader: register it, then load the entry.
+const BOOT = `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(ENTRY)}); })`;
+
+export class RoleThread {
+  private stopping = false;
+  private nextId = 1;
+  private metricsWaiters = new Map<number, (text: string) => void>();
+  private removeSource: () => void = () => {};
+
+  private constructor(
+    private worker: Worker,
+    private data: RoleThreadData,
+    private log: Logger,
+  ) {}
+
+  static start(data: RoleThreadData, svc: { ch: ClickHouseClient; log: Logger; metrics: Registry }): Promise<RoleThread> {
+    const worker = new Worker(BOOT, { eval: true, workerData: data, execArgv: [], name: data.role });
+    const t = new RoleThread(worker, data, svc.log);
+    return new Promise((resolve, reject) => {
+      worker.on('message', (m: FromThread) => {
+        if (m.type === 'ready') {
+          t.removeSource = svc.metrics.addSource(() => t.metricsText());
+          resolve(t);
+        } else if (m.type === 'failed') reject(new Error(`${data.role} thread: ${m.message}`));
+        else if (m.type === 'metrics') {
+          t.metricsWaiters.get(m.id)?.(m.text);
+          t.metricsWaiters.delete(m.id);
+        } else if (m.type === 'query' || m.type === 'insert') void t.serve(m, svc.ch);
+      });
+      worker.on('error', (err) => {
+        svc.log.error({ err, role: data.role }, 'role thread failed');
+        reject(err);
+      });
+      worker.on('exit', (code) => {
+        t.removeSource();
+        for (const w of t.metricsWaiters.values()) w('');
+        if (!t.stopping) {
+          svc.log.error({ code, role: data.role }, 'role thread exited');
+          reject(new Error(`${data.role} thread exited with ${code}`));
+        }
+      });
+    });
+  }
+
+  private async serve(m: Extract<FromThread, { type: 'query' | 'insert' }>, ch: ClickHouseClient) {
+    try {
+      if (m.type === 'query') {
+        // A private copy whose buffer can move to the thread without copying again.
+        const body = new Uint8Array(await queryRaw(ch, m.sql, m.params));
+        this.post({ type: 'reply', id: m.id, body }, [body.buffer]);
+      } else {
+        await insertRaw(ch, m.table, m.body, m.settings);
+        this.post({ type: 'reply', id: m.id });
+      }
+    } catch (err) {
+      const e = err as { message: string; code?: string };
+      this.post({ type: 'reply', id: m.id, error: { message: e.message, code: e.code === undefined ? undefined : String(e.code) } });
+    }
+  }
+
+  private post(m: ToThread, transfer: ArrayBuffer[] = []) {
+    if (!this.stopping || m.type !== 'metrics') this.worker.postMessage(m, transfer);
+  }
+
+  /** the thread's own metrics, in Prometheus text */
+  metricsText(timeoutMs = 2_000): Promise<string> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.metricsWaiters.delete(id);
+        resolve('');
+      }, timeoutMs);
+      this.metricsWaiters.set(id, (text) => {
+        clearTimeout(timer);
+        resolve(text);
+      });
+      this.post({ type: 'metrics', id });
+    });
+  }
+
+  /** stops the role (a checkpointer saves once more, a writer flushes) and ends the thread */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    this.stopping = true;
+    this.removeSource();
+    const done = new Promise<void>((resolve) => {
+      this.worker.on('message', (m: FromThread) => m.type === 'stopped' && resolve());
+      this.worker.once('exit', () => resolve());
+    });
+    this.worker.postMessage({ type: 'stop' } satisfies ToThread);
+    const timer = new Promise<void>((r) => setTimeout(r, timeoutMs).unref());
+    await Promise.race([done, timer]);
+    await this.worker.terminate().catch((err) => this.log.warn({ err, role: this.data.role }, 'thread terminate failed'));
+  }
+}
+
+/** Starts `role` in its own thread with this process's NATS URL and settings. */
+export function startRoleThread(role: RoleName, svc: Services, extra: { fixedNow?: number } = {}): Promise<RoleThread> {
+  const { config } = svc;
+  return RoleThread.start(
+    {
+      role,
+      natsUrl: svc.bus.url,
+      logLevel: config.logLevel,
+      duplicateWindowMs: config.natsDuplicateWindowMs,
+      saveEveryMs: config.engineSnapshotMs,
+      ...extra,
+    },
+    { ch: svc.ch, log: svc.log, metrics: svc.metrics },
+  );
+}

@@ -1,0 +1,160 @@
+// Entry of a role thread (host.ts starts it): its own NATS connection, logger and
+// metrics registry, a ClickHouse client that forwards to the main thread, and one role.
+import { parentPort, workerData } from 'node:worker_threads';
+import { Readable } from 'node:stream';
+import pino from 'pino';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { Bus } from '../../pipelines/bus/bus.ts';
+import { KvMap } from '../../pipelines/bus/kv-map.ts';
+import { insertRaw, queryRaw, setRawOps } from '../db/clickhouse.ts';
+import { Registry } from '../metrics.ts';
+import { parseQueueKey, QUEUES_BUCKET, tenantSettings, TENANTS_BUCKET, type QueueSettings, type TenantSettings } from '../settings.ts';
+import type { QueuePolicy } from '../../pipelines/engine/types.ts';
+import { EngineRunner, type TenantConfigSource } from '../../pipelines/live/engine-runner.ts';
+import { EventWriter } from '../../pipelines/writer/writer.ts';
+import { HistoryConsumer } from '../../pipelines/history/consumer.ts';
+import type { FromThread, RoleThreadData, ToThread } from './protocol.ts';
+
+const data = workerData as RoleThreadData;
+const port = parentPort!;
+const log = pino({ level: data.logLevel }).child({ role: data.role });
+const metrics = new Registry();
+
+let nextId = 1;
+const pending = new Map<number, { resolve: (v: Uint8Array) => void; reject: (e: Error) => void }>();
+function call(m: { type: 'query'; sql: string; params: Record<string, unknown> } | { type: 'insert'; table: string; body: Uint8Array; settings: Record<string, string | number> }): Promise<Uint8Array> {
+  const id = nextId++;
+  return new Promise((resolve, reject) => {
+    pending.set(id, { resolve, reject });
+    const msg = { ...m, id } as FromThread;
+    port.postMessage(msg, m.type === 'insert' ? [m.body.buffer as ArrayBuffer] : []);
+  });
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const jsonLines = (text: string) => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown);
+
+/**
+ * The part of @clickhouse/client the roles use, over the main thread's client: query
+ * (JSON, JSONEachRow or any text format), insert (JSONEachRow), command and exec.
+ */
+function remoteClickHouse(): ClickHouseClient {
+  const query = (sql: string, params: Record<string, unknown> = {}) => call({ type: 'query', sql, params });
+  const insert = (table: string, body: string | Uint8Array, settings: Record<string, string | number> = {}) =>
+    call({ type: 'insert', table, body: typeof body === 'string' ? enc.encode(body) : body, settings }).then(() => undefined);
+  const ch = {
+    async query(p: { query: string; query_params?: Record<string, unknown>; format?: string }) {
+      const format = p.format ?? 'JSON';
+      const bytes = await query(`${p.query} FORMAT ${format}`, p.query_params);
+      return {
+        text: async () => dec.decode(bytes),
+        json: async () => (/EachRow$/.test(format) ? jsonLines(dec.decode(bytes)) : JSON.parse(dec.decode(bytes))),
+      };
+    },
+    async insert(p: { table: string; values: unknown[]; format?: string; clickhouse_settings?: Record<string, string | number> }) {
+      let body = '';
+      for (const r of p.values) body += JSON.stringify(r) + '\n';
+      if (body) await insert(p.table, body, p.clickhouse_settings);
+      return { executed: true };
+    },
+    async command(p: { query: string; query_params?: Record<string, unknown> }) {
+      await query(p.query, p.query_params);
+      return {};
+    },
+    async exec(p: { query: string; query_params?: Record<string, unknown> }) {
+      return { stream: Readable.from([Buffer.from(await query(p.query, p.query_params))]) };
+    },
+    async close() {},
+  };
+  const client = ch as unknown as ClickHouseClient;
+  setRawOps(client, { insert, query });
+  return client;
+}
+
+const maps: { close(): void }[] = [];
+
+async function configSource(bus: Bus): Promise<TenantConfigSource> {
+  const tenants = await KvMap.open<Partial<TenantSettings>>(bus, TENANTS_BUCKET);
+  const queues = await KvMap.open<Partial<QueueSettings>>(bus, QUEUES_BUCKET);
+  maps.push(tenants, queues);
+  return {
+    timeZone: (t) => tenantSettings(tenants, t).time_zone,
+    policies: (t) => {
+      const out: Record<string, Partial<QueuePolicy>> = {};
+      for (const [k, v] of queues.entries(`${t}.`)) {
+        const { name: _n, ...policy } = v;
+        out[parseQueueKey(k).queue] = policy;
+      }
+      return out;
+    },
+    onChange: (fn) => {
+      tenants.onChange((t) => fn(t));
+      queues.onChange((k) => fn(parseQueueKey(k).tenant));
+    },
+  };
+}
+
+async function startRole(bus: Bus, ch: ClickHouseClient): Promise<{ stop(): Promise<void> }> {
+  switch (data.role) {
+    case 'engine':
+    case 'engine-checkpoint': {
+      const fixed = data.fixedNow;
+      const checkpoint = data.role === 'engine-checkpoint';
+      const runner = new EngineRunner({
+        bus,
+        log,
+        config: await configSource(bus),
+        publish: !checkpoint,
+        saveEveryMs: checkpoint ? data.saveEveryMs : 0,
+        now: fixed === undefined ? undefined : () => fixed,
+        store: {
+          load: () => queryRaw(ch, 'SELECT tenant, seq, state FROM engine_snapshots FINAL FORMAT JSONEachRow'),
+          save: (body) => insertRaw(ch, 'engine_snapshots', body),
+        },
+      });
+      await runner.start();
+      return runner;
+    }
+    case 'writer': {
+      const w = new EventWriter({ bus, ch, log, metrics });
+      await w.start();
+      return w;
+    }
+    case 'history': {
+      const c = new HistoryConsumer({ bus, ch, log, metrics });
+      await c.start();
+      return c;
+    }
+  }
+}
+
+let role: { stop(): Promise<void> } | null = null;
+let bus: Bus | null = null;
+
+port.on('message', (m: ToThread) => {
+  if (m.type === 'reply') {
+    const p = pending.get(m.id);
+    pending.delete(m.id);
+    if (m.error) p?.reject(Object.assign(new Error(m.error.message), m.error.code === undefined ? {} : { code: m.error.code }));
+    else p?.resolve(m.body ?? new Uint8Array());
+  } else if (m.type === 'metrics') {
+    port.postMessage({ type: 'metrics', id: m.id, text: metrics.render() } satisfies FromThread);
+  } else if (m.type === 'stop') {
+    void (async () => {
+      await role?.stop().catch((err) => log.warn({ err }, 'role stop failed'));
+      for (const k of maps) k.close();
+      await bus?.close().catch(() => {});
+      port.postMessage({ type: 'stopped' } satisfies FromThread);
+      port.close();
+    })();
+  }
+});
+
+try {
+  bus = await Bus.connect(data.natsUrl, log, { duplicateWindowMs: data.duplicateWindowMs });
+  role = await startRole(bus, remoteClickHouse());
+  port.postMessage({ type: 'ready' } satisfies FromThread);
+} catch (err) {
+  port.postMessage({ type: 'failed', message: (err as Error).message } satisfies FromThread);
+}
