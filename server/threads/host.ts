@@ -27,7 +27,9 @@ export class RoleThread {
   ) {}
 
   static start(data: RoleThreadData, svc: { ch: ClickHouseClient; log: Logger; metrics: Registry }): Promise<RoleThread> {
-    const worker = new Worker(BOOT, { eval: true, workerData: data, execArgv: [], name: data.role });
+    // Of the process's node flags only profiling carries over (the loader is in BOOT).
+    const execArgv = process.execArgv.filter((a) => a.startsWith('--cpu-prof') || a.startsWith('--heap-prof'));
+    const worker = new Worker(BOOT, { eval: true, workerData: data, execArgv, name: data.role });
     const t = new RoleThread(worker, data, svc.log);
     return new Promise((resolve, reject) => {
       worker.on('message', (m: FromThread) => {
@@ -95,10 +97,8 @@ export class RoleThread {
   async stop(timeoutMs = 10_000): Promise<void> {
     this.stopping = true;
     this.removeSource();
-    const done = new Promise<void>((resolve) => {
-      this.worker.on('message', (m: FromThread) => m.type === 'stopped' && resolve());
-      this.worker.once('exit', () => resolve());
-    });
+    // The thread ends by itself once its role has stopped (a profile, if any, is written).
+    const done = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
     this.worker.postMessage({ type: 'stop' } satisfies ToThread);
     const timer = new Promise<void>((r) => setTimeout(r, timeoutMs).unref());
     await Promise.race([done, timer]);

@@ -146,7 +146,8 @@ port.on('message', (m: ToThread) => {
       for (const k of maps) k.close();
       await bus?.close().catch(() => {});
       port.postMessage({ type: 'stopped' } satisfies FromThread);
-      port.close();
+      process.exit(0); // ends this thread only
+
     })();
   }
 });
