@@ -69,7 +69,7 @@ export function tenantToJSON(e: TenantEngine): TenantState {
     tickets: [...e.tickets].map(([id, t]) => [id, t.ev.map((x) => ({ ...x })), t.recs.map(ref)]),
     agents: [...e.agents.values()].map((a: AgentState) => ({
       id: a.id, name: a.name, nameAt: a.nameAt, team: a.team, teamAt: a.teamAt,
-      queues: a.queues.slice(), queuesAt: a.queuesAt, since: a.since, tl: a.tl.map((x) => ({ ...x })),
+      queues: a.queues.slice(), queuesAt: a.queuesAt, since: a.since, tl: a.entries(),
     })),
   };
 }
@@ -104,7 +104,7 @@ export function tenantFromJSON(s: TenantState): TenantEngine {
     a.nameAt = x.nameAt;
     a.queuesAt = x.queuesAt;
     a.teamAt = x.teamAt;
-    for (const st of x.tl) a.insert({ ...st });
+    for (const st of x.tl) a.insert(st.ts, st.id, st.st, st.reason);
     a.since = x.since;
     e.setQueues(a, x.queues);
     if (x.team) e.setTeam(a, x.team, false); // team buckets were restored as they were
@@ -115,7 +115,7 @@ export function tenantFromJSON(s: TenantState): TenantEngine {
     c.recs = ri.map((i) => recs[i]);
     for (const x of c.ev) if (x.ts > c.last) c.last = x.ts;
     e.contacts.set(id, c);
-    e.recomputeContact(c, true);
+    e.recomputeContact(id, c, true);
   }
   for (const [id, ev, ri] of s.tickets) {
     const t = { ev: ev.map((x) => ({ ...x })), recs: ri.map((i) => recs[i]), st: null, last: -Infinity };
