@@ -44,6 +44,11 @@ export class ContactState implements ContactCursor {
   scQ: string | null = null;
   scCh: string | null = null;
   scList: readonly ScopeState[] | null = null;
+  /**
+   * Where eviction finds it (TenantEngine.fileContact): settled, the minute of its last
+   * event (≥ 0); waiting or in handling, −1 − the hour of its last event; NaN: not filed.
+   */
+  wb = NaN;
   constructor(public last: number) {}
 }
 export interface TicketStat extends TicketStatus {
@@ -77,6 +82,15 @@ export class TenantEngine {
   readonly contacts = new Map<string, ContactState>();
   readonly tickets = new Map<string, TicketState>();
   readonly agents = new Map<string, AgentState>();
+  /**
+   * Eviction without scanning every contact: settled contacts listed by the minute of
+   * their last event (an entry is stale when the contact's wk/wb moved on), and the
+   * number of unsettled ones by the hour of their last event, so that the scan for
+   * contacts silent for 24 h only runs when some may be.
+   */
+  private readonly settledByMin = new Map<number, string[]>();
+  /** keyed by wb (−1 − hour) */
+  private readonly openByHour = new Map<number, number>();
   /** event ids seen, for duplicate detection */
   readonly ids = new IdSet();
   /** events older than this are ignored: their ids may already be forgotten */
@@ -116,7 +130,7 @@ export class TenantEngine {
     this.policies[queue] = { ...this.policies[queue], ...p };
     this.policyCache.delete(queue);
     this.scope(`queue:${queue}`);
-    for (const c of this.contacts.values()) this.recomputeContact(c);
+    for (const [id, c] of this.contacts) this.recomputeContact(id, c);
     for (const t of this.tickets.values()) this.recomputeTicket(t);
   }
 
@@ -134,8 +148,7 @@ export class TenantEngine {
       // night): an event before the horizon that is still the agent's newest sets it.
       if (ev.type !== 'agent.state') return false;
       const a = this.agents.get(ev.agent_id);
-      const last = a?.tl[a.tl.length - 1];
-      if (last && !later(ev.ts, ev.id, [last.ts, last.id])) return false;
+      if (a && !a.isLatest(ev.ts, ev.id)) return false;
       this.agentEvent(ev);
       return true;
     }
@@ -210,14 +223,46 @@ export class TenantEngine {
         c.recs.push(r);
       }
       this.syncOpen(c);
-    } else this.recomputeContact(c);
+      this.fileContact(id, c);
+    } else this.recomputeContact(id, c);
   }
 
   /** @internal */
-  recomputeContact(c: ContactState, restoring = false): void {
+  recomputeContact(id: string, c: ContactState, restoring = false): void {
     const recs = deriveContact(c.ev, this.pol, c);
     if (!restoring) c.recs = this.diffRecs(c.recs, recs);
     this.syncOpen(c);
+    this.fileContact(id, c);
+  }
+
+  /** Keeps the contact where evict() will look for it (see settledByMin). */
+  private fileContact(id: string, c: ContactState): void {
+    const settled = c.openSc === null && !pendingWrap(c);
+    const b = settled ? Math.floor(c.last / MIN) : -1 - Math.floor(c.last / HOUR);
+    if (c.wb === b) return;
+    if (c.wb < 0) this.uncountOpen(c.wb);
+    c.wb = b;
+    if (settled) {
+      let list = this.settledByMin.get(b);
+      if (!list) {
+        list = [];
+        this.settledByMin.set(b, list);
+      }
+      list.push(id);
+    } else this.openByHour.set(b, (this.openByHour.get(b) ?? 0) + 1);
+  }
+
+  private uncountOpen(wb: number): void {
+    const n = this.openByHour.get(wb)! - 1;
+    if (n > 0) this.openByHour.set(wb, n); else this.openByHour.delete(wb);
+  }
+
+  /** Forgets a contact (its waiting segment stops counting). */
+  private dropContact(id: string, c: ContactState): void {
+    if (c.openSc) this.applyOpen(c.openT, c.openSc, -1);
+    if (c.wb < 0) this.uncountOpen(c.wb);
+    c.wb = NaN;
+    this.contacts.delete(id);
   }
 
   /** Counts the segment waiting now (at most one per contact) in its scopes. */
@@ -384,7 +429,7 @@ export class TenantEngine {
   private agentEvent(ev: Extract<BusEvent, { type: 'agent.state' }>): void {
     const a = this.agentState(ev.agent_id);
     const { ts, id } = ev;
-    a.insert({ ts, id, st: STATE_CODE[ev.state], reason: ev.reason ?? null });
+    a.insert(ts, id, STATE_CODE[ev.state], ev.reason ?? null);
     if (ev.name !== undefined && later(ts, id, a.nameAt)) {
       a.name = ev.name;
       a.nameAt = [ts, id];
@@ -546,12 +591,26 @@ export class TenantEngine {
     for (const sc of this.scopeMap.values()) sc.evict(recFrom, oldestStart - REC_MARGIN);
     this.horizon = Math.max(this.horizon, oldestStart - HOUR);
     this.ids.evictBefore(this.horizon);
-    for (const [id, c] of this.contacts) {
-      const settled = c.openSc === null && !pendingWrap(c);
-      if (settled ? c.last < recFrom : c.last < now - MAX_OPEN) {
-        if (c.openSc) this.applyOpen(c.openT, c.openSc, -1);
-        this.contacts.delete(id);
+    // settled contacts whose last event is before recFrom: whole minutes go at once
+    for (const [m, list] of this.settledByMin) {
+      if (m * MIN >= recFrom) continue;
+      const whole = (m + 1) * MIN <= recFrom;
+      let keep: string[] | null = null;
+      for (const id of list) {
+        const c = this.contacts.get(id);
+        if (!c || c.wb !== m) continue; // moved on (or gone) since it was listed
+        if (whole || c.last < recFrom) this.dropContact(id, c);
+        else (keep ??= []).push(id);
       }
+      if (keep) this.settledByMin.set(m, keep); else this.settledByMin.delete(m);
+    }
+    // contacts silent for 24 h while waiting or in handling (a lost event): scan only when
+    // some hour that could hold one has any
+    const openFrom = now - MAX_OPEN;
+    let stale = false;
+    for (const wb of this.openByHour.keys()) if ((-1 - wb) * HOUR < openFrom) stale = true;
+    if (stale) {
+      for (const [id, c] of this.contacts) if (c.wb < 0 && c.last < openFrom) this.dropContact(id, c);
     }
     for (const [id, t] of this.tickets) {
       if (t.last < this.horizon && !t.st?.open) this.tickets.delete(id);
