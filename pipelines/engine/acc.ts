@@ -34,12 +34,14 @@ export interface Rec {
   sc: readonly ScopeState[];
   /** the agent (its own scope and current team are resolved when applied) */
   agent: AgentState | null;
+  /** a contact's record before this one (the contact keeps only its last) */
+  prev: Rec | null;
 }
 
 const UNBOUND: readonly ScopeState[] = [];
 
 export const newRec = (k: number, t: number, v: number, f: number, q: string | null, ch: string | null, ag: string | null): Rec =>
-  ({ k, t, v, f, q, ch, ag, sc: UNBOUND, agent: null });
+  ({ k, t, v, f, q, ch, ag, sc: UNBOUND, agent: null, prev: null });
 
 export const sameRec = (a: Rec, b: Rec): boolean =>
   a.k === b.k && a.t === b.t && a.v === b.v && a.f === b.f && a.q === b.q && a.ch === b.ch && a.ag === b.ag;
@@ -72,6 +74,23 @@ export function removeSorted(a: number[], v: number): void {
   if (lo < a.length && a[lo] === v) {
     if (lo === a.length - 1) a.pop(); else a.splice(lo, 1);
   }
+}
+
+/** A contact's records in order, from its last one. */
+export function recList(tail: Rec | null): Rec[] {
+  const out: Rec[] = [];
+  for (let r = tail; r !== null; r = r.prev) out.push(r);
+  return out.reverse();
+}
+
+/** Links records into a list in their order; returns the last (null when none). */
+export function linkRecs(recs: readonly Rec[]): Rec | null {
+  let tail: Rec | null = null;
+  for (const r of recs) {
+    r.prev = tail;
+    tail = r;
+  }
+  return tail;
 }
 
 /** Sorted merge (sign 1) or multiset difference (sign −1) of two sorted arrays. */

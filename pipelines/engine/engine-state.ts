@@ -2,7 +2,7 @@
 // they hold are written as they are (the sums of released contacts cannot be rebuilt
 // from anything else); contacts and tickets keep their events and record references;
 // waiting segments, backlog and memberships are re-derived on restore.
-import { NF, type Rec } from './acc.ts';
+import { NF, linkRecs, type Rec } from './acc.ts';
 import type { ContactEv, TicketEv } from './derive.ts';
 import type { AgentState, StateEntry } from './agents.ts';
 import { newBucket } from './scope-state.ts';
@@ -23,7 +23,7 @@ export interface TenantState {
   ids: [string, number][];
   recs: RecJSON[];
   scopes: [key: string, buckets: BucketJSON[]][];
-  contacts: [id: string, ev: ContactEv[], recs: number[]][];
+  contacts: [id: string, ev: Omit<ContactEv, 'prev'>[], recs: number[]][];
   tickets: [id: string, ev: TicketEv[], recs: number[]][];
   agents: {
     id: string;
@@ -65,7 +65,11 @@ export function tenantToJSON(e: TenantEngine): TenantState {
     ids: e.ids.entries(),
     recs,
     scopes,
-    contacts: [...e.contacts].map(([id, c]) => [id, c.ev.map((x) => ({ ...x })), c.recs.map(ref)]),
+    contacts: [...e.contacts].map(([id, c]) => [
+      id,
+      c.events().map(({ id, ts, r, q, ch, ag, to, w, res }) => ({ id, ts, r, q, ch, ag, to, w, res })),
+      c.records().map(ref),
+    ]),
     tickets: [...e.tickets].map(([id, t]) => [id, t.ev.map((x) => ({ ...x })), t.recs.map(ref)]),
     agents: [...e.agents.values()].map((a: AgentState) => ({
       id: a.id, name: a.name, nameAt: a.nameAt, team: a.team, teamAt: a.teamAt,
@@ -111,9 +115,13 @@ export function tenantFromJSON(s: TenantState): TenantEngine {
   }
   for (const [id, ev, ri] of s.contacts) {
     const c = new ContactState(-Infinity);
-    c.ev = ev.map((x) => ({ ...x }));
-    c.recs = ri.map((i) => recs[i]);
-    for (const x of c.ev) if (x.ts > c.last) c.last = x.ts;
+    let tail: ContactEv | null = null;
+    for (const x of ev) {
+      tail = { id: x.id, ts: x.ts, r: x.r, q: x.q, ch: x.ch, ag: x.ag, to: x.to, w: x.w, res: x.res, prev: tail };
+      if (x.ts > c.last) c.last = x.ts;
+    }
+    c.evTail = tail;
+    c.recTail = linkRecs(ri.map((i) => recs[i]));
     e.contacts.set(id, c);
     e.recomputeContact(id, c, true);
   }

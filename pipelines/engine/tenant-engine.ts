@@ -2,11 +2,11 @@
 // snapshot) for a `now` that the caller passes; no clock, no I/O. See README.md for the
 // design, the memory figures and the semantics chosen where the spec leaves room.
 import type { BusEvent } from '../events/schema.ts';
-import { K, MIN, newRec, insertSorted, removeSorted, sameRec, type Rec } from './acc.ts';
+import { K, MIN, linkRecs, newRec, insertSorted, recList, removeSorted, sameRec, type Rec } from './acc.ts';
 import { AgentState, STATE_CODE, later } from './agents.ts';
 import { DayClock } from './day-start.ts';
 import {
-  CR, TR, deriveContact, deriveTicket, insertEv, pendingWrap, stepContact,
+  CR, TR, deriveContact, deriveTicket, evList, insertEv, linkEv, pendingWrap, stepContact,
   type ContactCursor, type ContactEv, type TicketEv, type TicketStatus,
 } from './derive.ts';
 import { tenantFromJSON, tenantToJSON, type TenantState } from './engine-state.ts';
@@ -25,10 +25,14 @@ export interface TenantEngineOptions {
   policies?: Record<string, Partial<QueuePolicy>>;
 }
 
-/** One contact: its events in order, its records, and where its derivation stands. */
+/**
+ * One contact: its events in order and its records, each a list linked back from the
+ * last (no per-contact arrays: an event that comes last touches only the contact and
+ * its previous last event), and where its derivation stands.
+ */
 export class ContactState implements ContactCursor {
-  ev: ContactEv[] = [];
-  recs: Rec[] = [];
+  evTail: ContactEv | null = null;
+  recTail: Rec | null = null;
   ch: string | null = null;
   hasQueued = false;
   curT = 0;
@@ -50,6 +54,14 @@ export class ContactState implements ContactCursor {
    */
   wb = NaN;
   constructor(public last: number) {}
+
+  events(): ContactEv[] {
+    return evList(this.evTail);
+  }
+
+  records(): Rec[] {
+    return recList(this.recTail);
+  }
 }
 export interface TicketStat extends TicketStatus {
   sc: readonly ScopeState[];
@@ -156,24 +168,24 @@ export class TenantEngine {
     const { id, ts } = ev;
     switch (ev.type) {
       case 'contact.queued':
-        this.contactEvent(ev.contact_id, { id, ts, r: CR.QUEUED, q: ev.queue, ch: ev.channel, ag: null, to: null, w: -1, res: 0 });
+        this.contactEvent(ev.contact_id, { id, ts, r: CR.QUEUED, q: ev.queue, ch: ev.channel, ag: null, to: null, w: -1, res: 0, prev: null });
         break;
       case 'contact.transferred':
-        this.contactEvent(ev.contact_id, { id, ts, r: CR.TRANSFERRED, q: ev.queue, ch: null, ag: ev.agent_id ?? null, to: ev.to_queue, w: -1, res: 0 });
+        this.contactEvent(ev.contact_id, { id, ts, r: CR.TRANSFERRED, q: ev.queue, ch: null, ag: ev.agent_id ?? null, to: ev.to_queue, w: -1, res: 0, prev: null });
         break;
       case 'contact.answered':
-        this.contactEvent(ev.contact_id, { id, ts, r: CR.ANSWERED, q: ev.queue, ch: null, ag: ev.agent_id, to: null, w: ev.wait_ms ?? -1, res: 0 });
+        this.contactEvent(ev.contact_id, { id, ts, r: CR.ANSWERED, q: ev.queue, ch: null, ag: ev.agent_id, to: null, w: ev.wait_ms ?? -1, res: 0, prev: null });
         break;
       case 'contact.abandoned':
-        this.contactEvent(ev.contact_id, { id, ts, r: CR.ABANDONED, q: ev.queue, ch: null, ag: null, to: null, w: ev.wait_ms ?? -1, res: 0 });
+        this.contactEvent(ev.contact_id, { id, ts, r: CR.ABANDONED, q: ev.queue, ch: null, ag: null, to: null, w: ev.wait_ms ?? -1, res: 0, prev: null });
         break;
       case 'contact.ended':
-        this.contactEvent(ev.contact_id, { id, ts, r: CR.ENDED, q: null, ch: null, ag: ev.agent_id, to: null, w: -1, res: 0 });
+        this.contactEvent(ev.contact_id, { id, ts, r: CR.ENDED, q: null, ch: null, ag: ev.agent_id, to: null, w: -1, res: 0, prev: null });
         break;
       case 'contact.wrapped':
         this.contactEvent(ev.contact_id, {
           id, ts, r: CR.WRAPPED, q: null, ch: null, ag: ev.agent_id, to: null, w: -1,
-          res: ev.resolved === undefined ? 0 : ev.resolved ? 2 : 1,
+          res: ev.resolved === undefined ? 0 : ev.resolved ? 2 : 1, prev: null,
         });
         break;
       case 'ticket.created':
@@ -209,18 +221,19 @@ export class TenantEngine {
       c = new ContactState(e.ts);
       this.contacts.set(id, c);
     }
-    const appended = insertEv(c.ev, e);
+    const appended = linkEv(c, e);
     if (e.ts > c.last) c.last = e.ts;
     // Fast path: an event that comes last in order is one more step of the derivation,
     // unless it is the first queued event after others (its channel applies to all).
-    if (appended && (e.r !== CR.QUEUED || c.hasQueued || c.ev.length === 1)) {
+    if (appended && (e.r !== CR.QUEUED || c.hasQueued || e.prev === null)) {
       if (e.r === CR.QUEUED && !c.hasQueued) c.ch = e.ch;
       const r = stepContact(c, e, this.pol);
       if (r) {
         r.sc = this.contactScopes(c, r.q!);
         if (r.ag !== null) r.agent = this.agentState(r.ag);
         this.addRec(r, 1);
-        c.recs.push(r);
+        r.prev = c.recTail;
+        c.recTail = r;
       }
       this.syncOpen(c);
       this.fileContact(id, c);
@@ -229,8 +242,8 @@ export class TenantEngine {
 
   /** @internal */
   recomputeContact(id: string, c: ContactState, restoring = false): void {
-    const recs = deriveContact(c.ev, this.pol, c);
-    if (!restoring) c.recs = this.diffRecs(c.recs, recs);
+    const recs = deriveContact(c.events(), this.pol, c);
+    if (!restoring) c.recTail = linkRecs(this.diffRecs(c.records(), recs));
     this.syncOpen(c);
     this.fileContact(id, c);
   }
