@@ -99,7 +99,7 @@ export function tenantFromJSON(s: TenantState): TenantEngine {
       const bk = newBucket(held, tmin, tmax);
       bk.n.set(arr);
       bk.w = w.slice();
-      sc.buckets.set(m, bk);
+      sc.putBucket(m, bk);
     }
   }
   for (const x of s.agents) {

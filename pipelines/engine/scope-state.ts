@@ -136,6 +136,12 @@ export class ScopeState {
   /** the bucket records went to last: most land in the current one */
   private lastM = NaN;
   private lastB: Bucket | null = null;
+  /**
+   * Lower bounds for evict: every bucket that still holds records is at or after recLow,
+   * every bucket at or after dropLow, so evict visits only the buckets it may change.
+   */
+  private recLow = Infinity;
+  private dropLow = Infinity;
 
   constructor(
     readonly key: string,
@@ -153,7 +159,7 @@ export class ScopeState {
       if (s < 0) return; // its minute was already evicted
       b = newBucket([], r.t, r.t);
       b.sorted = true;
-      this.buckets.set(m, b);
+      this.putBucket(m, b);
     }
     this.lastM = m;
     this.lastB = b;
@@ -186,7 +192,7 @@ export class ScopeState {
     if (!b) {
       if (s < 0) return;
       b = newBucket(src.recs ? [] : null, src.tmin, src.tmax);
-      this.buckets.set(m, b);
+      this.putBucket(m, b);
     }
     b.ver++;
     b.sorted = false;
@@ -201,6 +207,13 @@ export class ScopeState {
       }
     }
     if (b.n[F.NREC] <= 0) this.dropBucket(m);
+  }
+
+  /** Adds a bucket (none at `m` yet). */
+  putBucket(m: number, b: Bucket): void {
+    this.buckets.set(m, b);
+    if (m < this.dropLow) this.dropLow = m;
+    if (b.recs && m < this.recLow) this.recLow = m;
   }
 
   private dropBucket(m: number): void {
@@ -397,15 +410,49 @@ export class ScopeState {
     return c;
   }
 
-  /** Drops buckets that end before `keepFrom` and the records of those ending before `recFrom` (ms). */
+  /**
+   * Drops buckets that end before `keepFrom` and the records of those ending before
+   * `recFrom` (ms; keepFrom ≤ recFrom). Visits only the buckets between the last
+   * eviction's bounds and these (or all of them, when that range is the wider).
+   */
   evict(recFrom: number, keepFrom: number): void {
-    this.recVer++;
     const W = this.width;
-    for (const [m, bk] of this.buckets) {
-      if ((m + 1) * W <= keepFrom) this.dropBucket(m);
-      else if ((m + 1) * W <= recFrom) bk.recs = null;
+    const dropEnd = Math.floor(keepFrom / W); // buckets m < dropEnd end by keepFrom
+    const recEnd = Math.floor(recFrom / W);
+    let changed = false;
+    if (this.dropLow < dropEnd) {
+      if (dropEnd - this.dropLow <= this.buckets.size) {
+        for (let m = this.dropLow; m < dropEnd; m++) {
+          if (this.buckets.has(m)) {
+            this.dropBucket(m);
+            changed = true;
+          }
+        }
+      } else {
+        for (const m of this.buckets.keys()) {
+          if (m < dropEnd) {
+            this.dropBucket(m);
+            changed = true;
+          }
+        }
+      }
+      this.dropLow = dropEnd;
     }
-    this.clearCaches();
+    if (this.recLow < recEnd) {
+      const release = (bk: Bucket | undefined) => {
+        if (bk && bk.recs) {
+          bk.recs = null;
+          changed = true;
+        }
+      };
+      if (recEnd - this.recLow <= this.buckets.size) {
+        for (let m = this.recLow; m < recEnd; m++) release(this.buckets.get(m));
+      } else {
+        for (const [m, bk] of this.buckets) if (m < recEnd) release(bk);
+      }
+      this.recLow = recEnd;
+    }
+    if (changed) this.clearCaches();
   }
 }
 

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../../pipelines/engine/engine.ts';
 import { TenantEngine } from '../../../pipelines/engine/tenant-engine.ts';
+import type { BusEvent } from '../../../pipelines/events/schema.ts';
 import { WINDOWS } from '../../../pipelines/engine/types.ts';
 import { bruteMetrics } from './brute-force.ts';
 import { diffMetrics } from './compare.ts';
@@ -67,6 +68,36 @@ describe('evict', () => {
         }
       }
     }
+  });
+});
+
+describe('evict of late records', () => {
+  it('releases and drops buckets made by events older than the last eviction reached', () => {
+    const T = Date.parse('2026-11-24T10:00:00Z');
+    const ev = (id: string, ts: number, body: object) => ({ id, time: '', ts, tenant: 't', received_at: 0, ...body }) as BusEvent;
+    const e = new TenantEngine({ tenant: 't' });
+    e.apply(ev('a', T, { type: 'agent.state', agent_id: 'a1', state: 'available', team: 'north', queues: ['billing'] }));
+    e.apply(ev('q1', T, { type: 'contact.queued', contact_id: 'c1', queue: 'billing', channel: 'voice' }));
+    e.apply(ev('n1', T + 10_000, { type: 'contact.answered', contact_id: 'c1', queue: 'billing', agent_id: 'a1' }));
+    const now = T + 3 * 3_600_000;
+    e.evict(now);
+    expect(countRecs(e)).toBe(0);
+    // late, but after the horizon: lands in buckets before the last eviction's bounds
+    expect(e.apply(ev('q2', T + 1_800_000, { type: 'contact.queued', contact_id: 'c2', queue: 'billing', channel: 'voice' }))).toBe(true);
+    expect(e.apply(ev('n2', T + 1_830_000, { type: 'contact.answered', contact_id: 'c2', queue: 'billing', agent_id: 'a1' }))).toBe(true);
+    expect(countRecs(e)).toBeGreaterThan(0);
+    const before = allMetrics(e, now + 60_000);
+    expect(e.metrics('queue:billing', 'today', now)!.answered).toBe(2);
+    e.evict(now + 60_000);
+    expect(countRecs(e)).toBe(0);
+    expect(allMetrics(e, now + 60_000)).toEqual(before);
+    // a day later everything of that day goes, the late buckets too
+    const next = now + 86_400_000;
+    e.evict(next);
+    expect(e.metrics('queue:billing', 'today', next)!.answered).toBe(0);
+    let buckets = 0;
+    for (const sc of (e as unknown as { scopeMap: Map<string, { buckets: Map<number, unknown> }> }).scopeMap.values()) buckets += sc.buckets.size;
+    expect(buckets).toBe(0);
   });
 });
 
