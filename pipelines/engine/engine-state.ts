@@ -23,7 +23,8 @@ export interface TenantState {
   ids: [string, number][];
   recs: RecJSON[];
   scopes: [key: string, buckets: BucketJSON[]][];
-  contacts: [id: string, ev: Omit<ContactEv, 'prev'>[], recs: number[]][];
+  /** last: time of its latest event, `contact.ended` included (not kept among ev) */
+  contacts: [id: string, ev: Omit<ContactEv, 'prev'>[], recs: number[], last?: number][];
   tickets: [id: string, ev: TicketEv[], recs: number[]][];
   agents: {
     id: string;
@@ -69,6 +70,7 @@ export function tenantToJSON(e: TenantEngine): TenantState {
       id,
       c.events().map(({ id, ts, r, q, ch, ag, to, w, res }) => ({ id, ts, r, q, ch, ag, to, w, res })),
       c.records().map(ref),
+      c.last,
     ]),
     tickets: [...e.tickets].map(([id, t]) => [id, t.ev.map((x) => ({ ...x })), t.recs.map(ref)]),
     agents: [...e.agents.values()].map((a: AgentState) => ({
@@ -113,8 +115,8 @@ export function tenantFromJSON(s: TenantState): TenantEngine {
     e.setQueues(a, x.queues);
     if (x.team) e.setTeam(a, x.team, false); // team buckets were restored as they were
   }
-  for (const [id, ev, ri] of s.contacts) {
-    const c = new ContactState(-Infinity);
+  for (const [id, ev, ri, last] of s.contacts) {
+    const c = new ContactState(last ?? -Infinity);
     let tail: ContactEv | null = null;
     for (const x of ev) {
       tail = { id: x.id, ts: x.ts, r: x.r, q: x.q, ch: x.ch, ag: x.ag, to: x.to, w: x.w, res: x.res, prev: tail };

@@ -166,27 +166,31 @@ export class TenantEngine {
     }
     if (!this.ids.addNew(ev.id, ev.ts)) return false;
     const { id, ts } = ev;
+    // most frequent first: each case is a string comparison
     switch (ev.type) {
-      case 'contact.queued':
-        this.contactEvent(ev.contact_id, { id, ts, r: CR.QUEUED, q: ev.queue, ch: ev.channel, ag: null, to: null, w: -1, res: 0, prev: null });
-        break;
-      case 'contact.transferred':
-        this.contactEvent(ev.contact_id, { id, ts, r: CR.TRANSFERRED, q: ev.queue, ch: null, ag: ev.agent_id ?? null, to: ev.to_queue, w: -1, res: 0, prev: null });
+      case 'agent.state':
+        this.agentEvent(ev);
         break;
       case 'contact.answered':
         this.contactEvent(ev.contact_id, { id, ts, r: CR.ANSWERED, q: ev.queue, ch: null, ag: ev.agent_id, to: null, w: ev.wait_ms ?? -1, res: 0, prev: null });
         break;
-      case 'contact.abandoned':
-        this.contactEvent(ev.contact_id, { id, ts, r: CR.ABANDONED, q: ev.queue, ch: null, ag: null, to: null, w: ev.wait_ms ?? -1, res: 0, prev: null });
-        break;
       case 'contact.ended':
-        this.contactEvent(ev.contact_id, { id, ts, r: CR.ENDED, q: null, ch: null, ag: ev.agent_id, to: null, w: -1, res: 0, prev: null });
+        this.contactEnded(ev.contact_id, ts);
         break;
       case 'contact.wrapped':
         this.contactEvent(ev.contact_id, {
           id, ts, r: CR.WRAPPED, q: null, ch: null, ag: ev.agent_id, to: null, w: -1,
           res: ev.resolved === undefined ? 0 : ev.resolved ? 2 : 1, prev: null,
         });
+        break;
+      case 'contact.queued':
+        this.contactEvent(ev.contact_id, { id, ts, r: CR.QUEUED, q: ev.queue, ch: ev.channel, ag: null, to: null, w: -1, res: 0, prev: null });
+        break;
+      case 'contact.abandoned':
+        this.contactEvent(ev.contact_id, { id, ts, r: CR.ABANDONED, q: ev.queue, ch: null, ag: null, to: null, w: ev.wait_ms ?? -1, res: 0, prev: null });
+        break;
+      case 'contact.transferred':
+        this.contactEvent(ev.contact_id, { id, ts, r: CR.TRANSFERRED, q: ev.queue, ch: null, ag: ev.agent_id ?? null, to: ev.to_queue, w: -1, res: 0, prev: null });
         break;
       case 'ticket.created':
         this.ticketEvent(ev.ticket_id, {
@@ -202,9 +206,6 @@ export class TenantEngine {
         break;
       case 'ticket.reopened':
         this.ticketEvent(ev.ticket_id, { id, ts, r: TR.REOPENED, q: null, ch: null, due: -1 });
-        break;
-      case 'agent.state':
-        this.agentEvent(ev);
         break;
       case 'feedback.submitted': {
         const k = ev.survey === 'csat' ? K.CSAT : ev.survey === 'nps' ? K.NPS : K.CES;
@@ -238,6 +239,20 @@ export class TenantEngine {
       this.syncOpen(c);
       this.fileContact(id, c);
     } else this.recomputeContact(id, c);
+  }
+
+  /**
+   * `contact.ended` changes no record (talk ends, handle time runs to the wrap): it is
+   * not kept among the contact's events, it only counts as activity for eviction.
+   */
+  private contactEnded(id: string, ts: number): void {
+    let c = this.contacts.get(id);
+    if (!c) {
+      c = new ContactState(ts);
+      this.contacts.set(id, c);
+    }
+    if (ts > c.last) c.last = ts;
+    this.fileContact(id, c);
   }
 
   /** @internal */

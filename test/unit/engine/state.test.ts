@@ -32,6 +32,16 @@ describe('toJSON / fromJSON', () => {
     expect(r.policy('vip').sl_threshold_s).toBe(10);
   });
 
+  it('restores a state saved before contacts carried their last event time', () => {
+    const sc = scenario(23, FROM, 90);
+    const e = new TenantEngine({ tenant: 't' });
+    for (const ev of sc.arrivals) e.apply(ev);
+    const json = JSON.parse(JSON.stringify(e.toJSON()));
+    for (const c of json.contacts) c.length = 3; // [id, events, records]
+    const r = TenantEngine.fromJSON(json);
+    expect(allMetrics(r, sc.to)).toEqual(allMetrics(e, sc.to));
+  });
+
   it('round-trips every tenant of an Engine', () => {
     const eng = new Engine();
     for (const ev of scenario(22, FROM, 60).arrivals) eng.apply({ ...ev, tenant: ev.id.length % 2 ? 'x' : 'y' });
