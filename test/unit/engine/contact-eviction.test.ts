@@ -74,8 +74,9 @@ describe('contact eviction', () => {
       for (let now = FROM + 5 * MIN; now < FROM + 34 * HOUR; now += 7 * MIN) {
         for (; i < evs.length && evs[i].ts <= now - 10 * MIN; i++) {
           const ev = evs[i];
-          if (!e.apply(ev) || !('contact_id' in ev)) continue;
-          last.set(ev.contact_id, Math.max(last.get(ev.contact_id) ?? -Infinity, ev.ts));
+          const cid = (ev as { contact_id?: string }).contact_id;
+          if (!e.apply(ev) || cid === undefined) continue;
+          last.set(cid, Math.max(last.get(cid) ?? -Infinity, ev.ts));
         }
         const want = survivors(e, now, last);
         for (const [id, c] of e.contacts) if (c.openSc !== null && last.get(id)! < now - 24 * HOUR && !want.includes(id)) silent++;
