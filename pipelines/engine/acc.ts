@@ -54,25 +54,38 @@ export interface Acc {
 
 export const newAcc = (): Acc => ({ n: new Float64Array(NF), w: [] });
 
+/** below this many elements to move, a loop: splice allocates the array it returns */
+const SHIFT_LOOP = 64;
+
 export function insertSorted(a: number[], v: number): void {
+  const n = a.length;
   let lo = 0;
-  let hi = a.length;
+  let hi = n;
   while (lo < hi) {
     const m = (lo + hi) >>> 1;
     if (a[m] <= v) lo = m + 1; else hi = m;
   }
-  if (lo === a.length) a.push(v); else a.splice(lo, 0, v);
+  if (lo === n) a.push(v);
+  else if (n - lo <= SHIFT_LOOP) {
+    a.push(a[n - 1]);
+    for (let i = n - 1; i > lo; i--) a[i] = a[i - 1];
+    a[lo] = v;
+  } else a.splice(lo, 0, v);
 }
 
 export function removeSorted(a: number[], v: number): void {
+  const n = a.length;
   let lo = 0;
-  let hi = a.length;
+  let hi = n;
   while (lo < hi) {
     const m = (lo + hi) >>> 1;
     if (a[m] < v) lo = m + 1; else hi = m;
   }
-  if (lo < a.length && a[lo] === v) {
-    if (lo === a.length - 1) a.pop(); else a.splice(lo, 1);
+  if (lo < n && a[lo] === v) {
+    if (n - lo <= SHIFT_LOOP) {
+      for (let i = lo + 1; i < n; i++) a[i - 1] = a[i];
+      a.pop();
+    } else a.splice(lo, 1);
   }
 }
 
@@ -115,7 +128,14 @@ export function combineSorted(a: number[], b: number[], sign: number): number[] 
 }
 
 export function applyRec(acc: Acc, r: Rec, s: number): void {
-  const n = acc.n;
+  applySums(acc.n, r, s);
+  if (r.k === K.ANS && r.v >= 0) {
+    if (s > 0) insertSorted(acc.w, r.v); else removeSorted(acc.w, r.v);
+  }
+}
+
+/** applyRec without the wait list (buckets keep theirs unsorted until read) */
+export function applySums(n: Float64Array, r: Rec, s: number): void {
   n[F.NREC] += s;
   switch (r.k) {
     case K.ARR: n[F.ARR] += s; break;
@@ -124,7 +144,6 @@ export function applyRec(acc: Acc, r: Rec, s: number): void {
       if (r.v >= 0) {
         n[F.ANSW] += s;
         n[F.WSUM] += s * r.v;
-        if (s > 0) insertSorted(acc.w, r.v); else removeSorted(acc.w, r.v);
       }
       if (r.f & 1) n[F.SLMET] += s;
       break;

@@ -5,7 +5,7 @@
 import { NF, linkRecs, type Rec } from './acc.ts';
 import type { ContactEv, TicketEv } from './derive.ts';
 import type { AgentState, StateEntry } from './agents.ts';
-import { newBucket } from './scope-state.ts';
+import { newBucket, sortWaits } from './scope-state.ts';
 import { ContactState, TenantEngine } from './tenant-engine.ts';
 import type { QueuePolicy } from './types.ts';
 
@@ -54,7 +54,10 @@ export function tenantToJSON(e: TenantEngine): TenantState {
   const scopes: TenantState['scopes'] = [];
   for (const sc of e.scopeMap.values()) {
     const buckets: BucketJSON[] = [];
-    for (const [m, b] of sc.buckets) buckets.push([m, Array.from(b.n), b.w.slice(), b.recs ? b.recs.map(ref) : null]);
+    for (const [m, b] of sc.buckets) {
+      sortWaits(b);
+      buckets.push([m, Array.from(b.n), b.w.slice(), b.recs ? b.recs.map(ref) : null]);
+    }
     scopes.push([sc.key, buckets]);
   }
   return {

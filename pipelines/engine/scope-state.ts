@@ -7,13 +7,15 @@
 // window can still cut through them (last hour); older buckets keep only sums, which is
 // enough for "today" because it starts at a local midnight, on a whole minute.
 import {
-  MIN, NF, F, K, applyRec, addAcc, newAcc, insertSorted, removeSorted, combineSorted,
+  MIN, NF, F, K, applyRec, applySums, addAcc, newAcc, insertSorted, removeSorted, combineSorted,
   type Acc, type Rec,
 } from './acc.ts';
 import type { AgentState } from './agents.ts';
 import type { ScopeKind } from './types.ts';
 
 export interface Bucket extends Acc {
+  /** w is sorted (waits are appended as they come and sorted when a reader needs it) */
+  wSorted: boolean;
   /** records of this minute, kept while a rolling window can cut through it */
   recs: Rec[] | null;
   /** earliest and latest record time ever added (bounds, not exact after a removal) */
@@ -28,7 +30,15 @@ export interface Bucket extends Acc {
 }
 
 export const newBucket = (recs: Rec[] | null, tmin: number, tmax: number): Bucket =>
-  ({ n: new Float64Array(NF), w: [], recs, tmin, tmax, sorted: false, ver: 0, dead: false });
+  ({ n: new Float64Array(NF), w: [], wSorted: true, recs, tmin, tmax, sorted: false, ver: 0, dead: false });
+
+/** Sorts a bucket's waits if some came out of order. */
+export function sortWaits(b: Bucket): void {
+  if (!b.wSorted) {
+    b.w.sort(byValue);
+    b.wSorted = true;
+  }
+}
 
 /**
  * Sums of a window's start edge: the records of bucket `bk` at or after `s`, from index
@@ -163,14 +173,27 @@ export class ScopeState {
     }
     this.lastM = m;
     this.lastB = b;
+    // before a record earlier than the latest one ever added, recs fall out of time order
+    // (judged from tmax: reading the last record would be one more cache miss)
+    const late = r.t < b.tmax;
     if (r.t < b.tmin) b.tmin = r.t;
     if (r.t > b.tmax) b.tmax = r.t;
-    applyRec(b, r, s);
+    applySums(b.n, r, s);
+    if (r.k === K.ANS && r.v >= 0) {
+      const w = b.w;
+      if (s > 0) {
+        if (w.length && w[w.length - 1] > r.v) b.wSorted = false;
+        w.push(r.v);
+      } else {
+        sortWaits(b);
+        removeSorted(w, r.v);
+      }
+    }
     const recs = b.recs;
     if (recs) {
       b.ver++;
       if (s > 0) {
-        if (recs.length && recs[recs.length - 1].t > r.t) b.sorted = false;
+        if (late) b.sorted = false;
         recs.push(r);
       } else {
         const i = recs.lastIndexOf(r);
@@ -198,6 +221,8 @@ export class ScopeState {
     b.sorted = false;
     if (src.tmin < b.tmin) b.tmin = src.tmin;
     if (src.tmax > b.tmax) b.tmax = src.tmax;
+    sortWaits(b);
+    sortWaits(src);
     addAcc(b, src, s);
     if (b.recs && src.recs) {
       if (s > 0) for (const r of src.recs) b.recs.push(r);
@@ -313,6 +338,7 @@ export class ScopeState {
       this.until = recs ? bk.tmin : -Infinity;
       const n = out.n;
       for (let i = 0; i < NF; i++) n[i] += bk.n[i];
+      sortWaits(bk);
       return bk.w;
     }
     if (e && e.bk === bk && e.ver === bk.ver && s >= e.s) {
