@@ -93,7 +93,6 @@ export function tenantFromJSON(s: TenantState): TenantEngine {
   for (const [key, buckets] of s.scopes) {
     const sc = e.scope(key);
     for (const [m, n, w, ri] of buckets) {
-      const arr = n.slice(0, NF);
       const held = ri ? ri.map((i) => recs[i]) : null;
       let tmin = Infinity;
       let tmax = -Infinity;
@@ -102,7 +101,7 @@ export function tenantFromJSON(s: TenantState): TenantEngine {
         if (r.t > tmax) tmax = r.t;
       }
       const bk = newBucket(held, tmin, tmax);
-      bk.n.set(arr);
+      for (let i = 0; i < NF && i < n.length; i++) bk.n[i] = n[i];
       bk.w = w.slice();
       sc.putBucket(m, bk);
     }

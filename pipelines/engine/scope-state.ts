@@ -7,7 +7,7 @@
 // window can still cut through them (last hour); older buckets keep only sums, which is
 // enough for "today" because it starts at a local midnight, on a whole minute.
 import {
-  MIN, NF, F, K, applyRec, applySums, addAcc, newAcc, insertSorted, removeSorted, combineSorted,
+  MIN, NF, F, K, applyRec, applySums, addAcc, newAcc, newSums, insertSorted, removeSorted, combineSorted,
   type Acc, type Rec,
 } from './acc.ts';
 import type { AgentState } from './agents.ts';
@@ -30,7 +30,7 @@ export interface Bucket extends Acc {
 }
 
 export const newBucket = (recs: Rec[] | null, tmin: number, tmax: number): Bucket =>
-  ({ n: new Float64Array(NF), w: [], wSorted: true, recs, tmin, tmax, sorted: false, ver: 0, dead: false });
+  ({ n: newSums(), w: [], wSorted: true, recs, tmin, tmax, sorted: false, ver: 0, dead: false });
 
 /** Sorts a bucket's waits if some came out of order. */
 export function sortWaits(b: Bucket): void {
@@ -298,7 +298,9 @@ export class ScopeState {
       c = slide ? this.slide(c!, a, b) : this.build(a, b);
       this.caches[wi] = c;
     }
-    out.n.set(c.acc.n);
+    const cn = c.acc.n;
+    const on = out.n;
+    for (let i = 0; i < NF; i++) on[i] = cn[i];
     const w = out.w;
     w.length = 0;
     let startW: number[] = NO_WAITS;
