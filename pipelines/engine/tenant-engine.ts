@@ -107,6 +107,8 @@ export class TenantEngine {
   readonly ids = new IdSet();
   /** events older than this are ignored: their ids may already be forgotten */
   horizon = -Infinity;
+  /** the horizon of the last scan for closed tickets (none can qualify until it moves) */
+  private ticketScanAt = NaN;
   private policyCache = new Map<string, QueuePolicy>();
   /** scopes changed since the last takeDirty (each has `dirty` set) */
   private dirty: ScopeState[] = [];
@@ -640,8 +642,13 @@ export class TenantEngine {
     if (stale) {
       for (const [id, c] of this.contacts) if (c.wb < 0 && c.last < openFrom) this.dropContact(id, c);
     }
-    for (const [id, t] of this.tickets) {
-      if (t.last < this.horizon && !t.st?.open) this.tickets.delete(id);
+    // a ticket only qualifies when the horizon passes it: an event that closes it is at or
+    // after the horizon, so it moves its last event past the horizon too
+    if (this.horizon !== this.ticketScanAt) {
+      this.ticketScanAt = this.horizon;
+      this.tickets.forEach((t, id) => {
+        if (t.last < this.horizon && !t.st?.open) this.tickets.delete(id);
+      });
     }
     for (const a of this.agents.values()) a.trim(oldestStart - REC_MARGIN);
   }

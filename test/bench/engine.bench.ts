@@ -131,7 +131,8 @@ const applySpans: [number, number][] = [];
 for (const c of chunks) {
   const batch = JSON.parse(c) as BusEvent[];
   const t0 = performance.now();
-  for (const x of batch) e.apply(x);
+  // an indexed loop: for-of in this top-level code allocates an iterator result per event
+  for (let i = 0; i < batch.length; i++) e.apply(batch[i]);
   e.evict(batch[batch.length - 1].ts - 10_000); // as the engine does about once a minute
   const t1 = performance.now();
   busy += t1 - t0;

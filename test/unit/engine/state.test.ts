@@ -111,6 +111,31 @@ describe('evict of late records', () => {
   });
 });
 
+describe('evict of tickets', () => {
+  it('releases closed tickets once the horizon passes them, after a restore too; open ones stay', () => {
+    const T = Date.parse('2026-11-24T10:00:00Z');
+    const DAY = 86_400_000;
+    const ev = (id: string, ts: number, body: object) => ({ id, time: '', ts, tenant: 't', received_at: 0, ...body }) as BusEvent;
+    let e = new TenantEngine({ tenant: 't' });
+    e.apply(ev('c1', T, { type: 'ticket.created', ticket_id: 't1', queue: 'billing', channel: 'email' }));
+    e.apply(ev('s1', T + 60_000, { type: 'ticket.solved', ticket_id: 't1' }));
+    e.apply(ev('c2', T, { type: 'ticket.created', ticket_id: 't2', queue: 'billing', channel: 'email' }));
+    e.apply(ev('c3', T, { type: 'ticket.created', ticket_id: 't3', queue: 'billing', channel: 'email' }));
+    e.evict(T + 2 * 3_600_000); // horizon: yesterday 23:00
+    expect(e.tickets.size).toBe(3);
+    e.evict(T + DAY); // horizon: 23:00 today, past all three
+    expect([...e.tickets.keys()].sort()).toEqual(['t2', 't3']);
+    // closed after the horizon: stays until the horizon passes the close
+    expect(e.apply(ev('s3', T + DAY, { type: 'ticket.solved', ticket_id: 't3' }))).toBe(true);
+    e.evict(T + DAY + 60_000);
+    expect([...e.tickets.keys()].sort()).toEqual(['t2', 't3']);
+    e = TenantEngine.fromJSON(JSON.parse(JSON.stringify(e.toJSON())));
+    e.evict(T + 2 * DAY);
+    expect([...e.tickets.keys()]).toEqual(['t2']);
+    expect(e.metrics('queue:billing', '15m', T + 2 * DAY)!.backlog).toBe(1);
+  });
+});
+
 function countRecs(e: TenantEngine): number {
   let n = 0;
   for (const s of e.scopes()) {
