@@ -169,6 +169,8 @@ export interface TicketStatus {
   due: number;
   q: string;
   ch: string | null;
+  /** time of the (first) creation: first response times count from it */
+  cts: number;
 }
 
 export interface TicketDerived {
@@ -211,5 +213,5 @@ export function deriveTicket(evs: readonly TicketEv[], pol: Policy): TicketDeriv
     }
   }
   const due = created.due >= 0 ? created.due : created.ts + pol(q).first_response_sla_s * 1000;
-  return { recs, status: { open, replied, due, q, ch } };
+  return { recs, status: { open, replied, due, q, ch, cts: created.ts } };
 }

@@ -363,9 +363,47 @@ export class TenantEngine {
       t = { ev: [], recs: [], st: null, last: e.ts };
       this.tickets.set(id, t);
     }
-    insertEv(t.ev, e);
+    const appended = insertEv(t.ev, e);
     if (e.ts > t.last) t.last = e.ts;
+    const a = t.st;
+    // Fast path: after its creation, an event that comes last in order is one step (what
+    // deriveTicket would do with it at the end); a second creation changes nothing.
+    if (appended && a !== null) {
+      if (e.r !== TR.CREATED) this.stepTicket(t, a, e);
+      return;
+    }
     this.recomputeTicket(t);
+  }
+
+  private stepTicket(t: TicketState, a: TicketStat, e: TicketEv): void {
+    let open = a.open;
+    let replied = a.replied;
+    let r: Rec | null = null;
+    switch (e.r) {
+      case TR.REPLIED:
+        if (!replied) {
+          replied = true;
+          r = this.mkRec(K.FRT, e.ts, e.ts - a.cts, 0, a.q, a.ch, null);
+        }
+        break;
+      case TR.SOLVED:
+        if (open) {
+          open = false;
+          r = this.mkRec(K.TSO, e.ts, 0, 0, a.q, a.ch, null);
+        }
+        break;
+      case TR.REOPENED:
+        open = true;
+        break;
+    }
+    if (r) {
+      this.addRec(r, 1);
+      t.recs.push(r);
+    }
+    if (open === a.open && replied === a.replied) return;
+    this.applyTicket(a, -1);
+    t.st = { ...a, open, replied };
+    this.applyTicket(t.st, 1);
   }
 
   /** @internal */
