@@ -34,44 +34,85 @@ export interface Rec {
   sc: readonly ScopeState[];
   /** the agent (its own scope and current team are resolved when applied) */
   agent: AgentState | null;
+  /** a contact's record before this one (the contact keeps only its last) */
+  prev: Rec | null;
 }
 
 const UNBOUND: readonly ScopeState[] = [];
 
 export const newRec = (k: number, t: number, v: number, f: number, q: string | null, ch: string | null, ag: string | null): Rec =>
-  ({ k, t, v, f, q, ch, ag, sc: UNBOUND, agent: null });
+  ({ k, t, v, f, q, ch, ag, sc: UNBOUND, agent: null, prev: null });
 
 export const sameRec = (a: Rec, b: Rec): boolean =>
   a.k === b.k && a.t === b.t && a.v === b.v && a.f === b.f && a.q === b.q && a.ch === b.ch && a.ag === b.ag;
 
 export interface Acc {
-  n: Float64Array;
+  /** NF sums; always made by newSums (one elements kind: accesses stay monomorphic) */
+  n: number[];
   /** known waits of answered segments, ms, sorted ascending */
   w: number[];
 }
 
-export const newAcc = (): Acc => ({ n: new Float64Array(NF), w: [] });
+/**
+ * Zeroed sums as a plain array of doubles. A Float64Array of NF (192 bytes) is too large
+ * for V8's on-heap typed arrays: its store is allocated and freed outside the JS heap,
+ * which cost ~1 µs per bucket made and extra work in every GC.
+ */
+const ZERO_SUMS: number[] = Array.from({ length: NF }, () => 0.5).fill(0);
+export const newSums = (): number[] => ZERO_SUMS.slice();
+
+export const newAcc = (): Acc => ({ n: newSums(), w: [] });
+
+/** below this many elements to move, a loop: splice allocates the array it returns */
+const SHIFT_LOOP = 64;
 
 export function insertSorted(a: number[], v: number): void {
+  const n = a.length;
   let lo = 0;
-  let hi = a.length;
+  let hi = n;
   while (lo < hi) {
     const m = (lo + hi) >>> 1;
     if (a[m] <= v) lo = m + 1; else hi = m;
   }
-  if (lo === a.length) a.push(v); else a.splice(lo, 0, v);
+  if (lo === n) a.push(v);
+  else if (n - lo <= SHIFT_LOOP) {
+    a.push(a[n - 1]);
+    for (let i = n - 1; i > lo; i--) a[i] = a[i - 1];
+    a[lo] = v;
+  } else a.splice(lo, 0, v);
 }
 
 export function removeSorted(a: number[], v: number): void {
+  const n = a.length;
   let lo = 0;
-  let hi = a.length;
+  let hi = n;
   while (lo < hi) {
     const m = (lo + hi) >>> 1;
     if (a[m] < v) lo = m + 1; else hi = m;
   }
-  if (lo < a.length && a[lo] === v) {
-    if (lo === a.length - 1) a.pop(); else a.splice(lo, 1);
+  if (lo < n && a[lo] === v) {
+    if (n - lo <= SHIFT_LOOP) {
+      for (let i = lo + 1; i < n; i++) a[i - 1] = a[i];
+      a.pop();
+    } else a.splice(lo, 1);
   }
+}
+
+/** A contact's records in order, from its last one. */
+export function recList(tail: Rec | null): Rec[] {
+  const out: Rec[] = [];
+  for (let r = tail; r !== null; r = r.prev) out.push(r);
+  return out.reverse();
+}
+
+/** Links records into a list in their order; returns the last (null when none). */
+export function linkRecs(recs: readonly Rec[]): Rec | null {
+  let tail: Rec | null = null;
+  for (const r of recs) {
+    r.prev = tail;
+    tail = r;
+  }
+  return tail;
 }
 
 /** Sorted merge (sign 1) or multiset difference (sign −1) of two sorted arrays. */
@@ -96,7 +137,14 @@ export function combineSorted(a: number[], b: number[], sign: number): number[] 
 }
 
 export function applyRec(acc: Acc, r: Rec, s: number): void {
-  const n = acc.n;
+  applySums(acc.n, r, s);
+  if (r.k === K.ANS && r.v >= 0) {
+    if (s > 0) insertSorted(acc.w, r.v); else removeSorted(acc.w, r.v);
+  }
+}
+
+/** applyRec without the wait list (buckets keep theirs unsorted until read) */
+export function applySums(n: number[], r: Rec, s: number): void {
   n[F.NREC] += s;
   switch (r.k) {
     case K.ARR: n[F.ARR] += s; break;
@@ -105,7 +153,6 @@ export function applyRec(acc: Acc, r: Rec, s: number): void {
       if (r.v >= 0) {
         n[F.ANSW] += s;
         n[F.WSUM] += s * r.v;
-        if (s > 0) insertSorted(acc.w, r.v); else removeSorted(acc.w, r.v);
       }
       if (r.f & 1) n[F.SLMET] += s;
       break;

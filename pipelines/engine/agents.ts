@@ -28,7 +28,15 @@ export class AgentState {
   teamAt: [number, string] | null = null;
   queues: string[] = [];
   queuesAt: [number, string] | null = null;
-  tl: StateEntry[] = [];
+  /**
+   * State timeline in (ts, id) order, as parallel arrays: no object per state change
+   * (an agent changes state a few hundred times a day), and the occupancy search reads
+   * the flat times and states directly.
+   */
+  readonly tlTs: number[] = [];
+  readonly tlId: string[] = [];
+  readonly tlSt: number[] = [];
+  readonly tlReason: (string | null)[] = [];
   since = 0;
   /** code of the latest state (valid when known) */
   state = 0;
@@ -40,10 +48,9 @@ export class AgentState {
   private sinceState = -1;
   /** bumped on every change: invalidates the row and the occupancy memo */
   ver = 0;
-  private preO: number[] = [];
-  private preT: number[] = [];
-  private preTs: number[] = [];
-  private preSt: number[] = [];
+  /** occupied and staffed ms from the first state to each state's start, valid below preN */
+  private readonly preO: number[] = [];
+  private readonly preT: number[] = [];
   private preN = 0;
   private row: AgentRow | null = null;
   private rowVer = -1;
@@ -57,11 +64,34 @@ export class AgentState {
   /** has a state (trim never empties the timeline) */
   known = false;
 
-  insert(e: StateEntry): void {
-    const tl = this.tl;
-    let i = tl.length;
-    while (i > 0 && (tl[i - 1].ts > e.ts || (tl[i - 1].ts === e.ts && tl[i - 1].id > e.id))) i--;
-    if (i === tl.length) tl.push(e); else tl.splice(i, 0, e);
+  /** number of states held */
+  get size(): number {
+    return this.tlTs.length;
+  }
+
+  /** (ts, id) comes after the latest state held (true when none is held) */
+  isLatest(ts: number, id: string): boolean {
+    const n = this.tlTs.length;
+    if (n === 0) return true;
+    const lt = this.tlTs[n - 1];
+    return ts > lt || (ts === lt && id > this.tlId[n - 1]);
+  }
+
+  insert(ts: number, id: string, st: number, reason: string | null): void {
+    const { tlTs, tlId, tlSt, tlReason } = this;
+    let i = tlTs.length;
+    while (i > 0 && (tlTs[i - 1] > ts || (tlTs[i - 1] === ts && tlId[i - 1] > id))) i--;
+    if (i === tlTs.length) {
+      tlTs.push(ts);
+      tlId.push(id);
+      tlSt.push(st);
+      tlReason.push(reason);
+    } else {
+      tlTs.splice(i, 0, ts);
+      tlId.splice(i, 0, id);
+      tlSt.splice(i, 0, st);
+      tlReason.splice(i, 0, reason);
+    }
     this.known = true;
     if (i < this.preN) this.preN = i;
     this.updateSince();
@@ -69,21 +99,21 @@ export class AgentState {
   }
 
   private updateSince(): void {
-    const tl = this.tl;
-    const st = tl[tl.length - 1].st;
+    const sts = this.tlSt;
+    const last = sts.length - 1;
+    const st = sts[last];
     this.state = st;
-    let i = tl.length - 1;
-    while (i > 0 && tl[i - 1].st === st) i--;
+    let i = last;
+    while (i > 0 && sts[i - 1] === st) i--;
     // after a trim the run may start before the first entry we still hold
-    if (!(i === 0 && this.sinceState === st && this.since <= tl[0].ts)) this.since = tl[i].ts;
+    if (!(i === 0 && this.sinceState === st && this.since <= this.tlTs[0])) this.since = this.tlTs[i];
     this.sinceState = st;
   }
 
   /** Occupied and staffed ms from the first known state up to `t`. */
   cum(t: number, out: Float64Array, o: number): void {
     this.ensurePrefix();
-    // times and states copied into flat arrays: the search does not chase entries
-    const ts = this.preTs;
+    const ts = this.tlTs;
     let lo = 0;
     let hi = ts.length;
     while (lo < hi) {
@@ -96,54 +126,63 @@ export class AgentState {
       out[o + 1] = 0;
       return;
     }
-    const st = this.preSt[i];
+    const st = this.tlSt[i];
     out[o] = this.preO[i] + (t - ts[i]) * W_OCC[st];
     out[o + 1] = this.preT[i] + (t - ts[i]) * W_TOT[st];
   }
 
   private ensurePrefix(): void {
-    const tl = this.tl;
-    if (this.preN === tl.length) return;
-    const { preO, preT, preTs, preSt } = this;
-    preO.length = tl.length;
-    preT.length = tl.length;
-    preTs.length = tl.length;
-    preSt.length = tl.length;
-    for (let i = this.preN; i < tl.length; i++) {
-      preTs[i] = tl[i].ts;
-      preSt[i] = tl[i].st;
+    const ts = this.tlTs;
+    const sts = this.tlSt;
+    const n = ts.length;
+    if (this.preN === n) return;
+    const { preO, preT } = this;
+    preO.length = n;
+    preT.length = n;
+    for (let i = this.preN; i < n; i++) {
       if (i === 0) {
         preO[0] = 0;
         preT[0] = 0;
       } else {
-        const d = tl[i].ts - tl[i - 1].ts;
-        preO[i] = preO[i - 1] + d * W_OCC[tl[i - 1].st];
-        preT[i] = preT[i - 1] + d * W_TOT[tl[i - 1].st];
+        const d = ts[i] - ts[i - 1];
+        preO[i] = preO[i - 1] + d * W_OCC[sts[i - 1]];
+        preT[i] = preT[i - 1] + d * W_TOT[sts[i - 1]];
       }
     }
-    this.preN = tl.length;
+    this.preN = n;
   }
 
   /** Forgets states before `t`, keeping the one in force at `t`. */
   trim(t: number): void {
+    const ts = this.tlTs;
     let i = 0;
-    while (i + 1 < this.tl.length && this.tl[i + 1].ts <= t) i++;
+    while (i + 1 < ts.length && ts[i + 1] <= t) i++;
     if (i > 0) {
-      this.tl.splice(0, i);
+      ts.splice(0, i);
+      this.tlId.splice(0, i);
+      this.tlSt.splice(0, i);
+      this.tlReason.splice(0, i);
       this.preN = 0;
       this.ver++;
     }
   }
 
+  /** The timeline as entries, for the saved state. */
+  entries(): StateEntry[] {
+    const out: StateEntry[] = [];
+    for (let i = 0; i < this.tlTs.length; i++) out.push({ ts: this.tlTs[i], id: this.tlId[i], st: this.tlSt[i], reason: this.tlReason[i] });
+    return out;
+  }
+
   toRow(): AgentRow {
     if (this.row && this.rowVer === this.ver) return this.row;
-    const last = this.tl[this.tl.length - 1];
+    const last = this.tlTs.length - 1;
     this.row = {
       agent_id: this.id,
       name: this.name,
       team: this.team,
-      state: AGENT_STATES[last.st],
-      reason: last.reason,
+      state: AGENT_STATES[this.tlSt[last]],
+      reason: this.tlReason[last],
       since: this.since,
       queues: this.queues.slice(),
     };

@@ -24,6 +24,8 @@ export interface ContactEv {
   w: number;
   /** resolved: 0 absent, 1 false, 2 true */
   res: number;
+  /** the contact's event before this one in order (the contact keeps only its last) */
+  prev: ContactEv | null;
 }
 
 export interface TicketEv {
@@ -51,6 +53,33 @@ export function insertEv<T extends { ts: number; r: number; id: string }>(list: 
   }
   list.splice(i, 0, e);
   return false;
+}
+
+/**
+ * Links `e` into a contact's events, kept as a list from the last one back (appending, the
+ * common case, reads no array and allocates none); true when `e` comes last.
+ */
+export function linkEv(c: { evTail: ContactEv | null }, e: ContactEv): boolean {
+  let after: ContactEv | null = null;
+  let cur = c.evTail;
+  while (cur !== null && evOrder(cur, e) > 0) {
+    after = cur;
+    cur = cur.prev;
+  }
+  e.prev = cur;
+  if (after === null) {
+    c.evTail = e;
+    return true;
+  }
+  after.prev = e;
+  return false;
+}
+
+/** A contact's events in order. */
+export function evList(tail: ContactEv | null): ContactEv[] {
+  const out: ContactEv[] = [];
+  for (let e = tail; e !== null; e = e.prev) out.push(e);
+  return out.reverse();
 }
 
 /**
@@ -140,6 +169,8 @@ export interface TicketStatus {
   due: number;
   q: string;
   ch: string | null;
+  /** time of the (first) creation: first response times count from it */
+  cts: number;
 }
 
 export interface TicketDerived {
@@ -182,5 +213,5 @@ export function deriveTicket(evs: readonly TicketEv[], pol: Policy): TicketDeriv
     }
   }
   const due = created.due >= 0 ? created.due : created.ts + pol(q).first_response_sla_s * 1000;
-  return { recs, status: { open, replied, due, q, ch } };
+  return { recs, status: { open, replied, due, q, ch, cts: created.ts } };
 }

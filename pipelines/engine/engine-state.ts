@@ -2,10 +2,10 @@
 // they hold are written as they are (the sums of released contacts cannot be rebuilt
 // from anything else); contacts and tickets keep their events and record references;
 // waiting segments, backlog and memberships are re-derived on restore.
-import { NF, type Rec } from './acc.ts';
+import { NF, linkRecs, type Rec } from './acc.ts';
 import type { ContactEv, TicketEv } from './derive.ts';
 import type { AgentState, StateEntry } from './agents.ts';
-import { newBucket } from './scope-state.ts';
+import { newBucket, sortWaits } from './scope-state.ts';
 import { ContactState, TenantEngine } from './tenant-engine.ts';
 import type { QueuePolicy } from './types.ts';
 
@@ -23,7 +23,8 @@ export interface TenantState {
   ids: [string, number][];
   recs: RecJSON[];
   scopes: [key: string, buckets: BucketJSON[]][];
-  contacts: [id: string, ev: ContactEv[], recs: number[]][];
+  /** last: time of its latest event, `contact.ended` included (not kept among ev) */
+  contacts: [id: string, ev: Omit<ContactEv, 'prev'>[], recs: number[], last?: number][];
   tickets: [id: string, ev: TicketEv[], recs: number[]][];
   agents: {
     id: string;
@@ -53,7 +54,10 @@ export function tenantToJSON(e: TenantEngine): TenantState {
   const scopes: TenantState['scopes'] = [];
   for (const sc of e.scopeMap.values()) {
     const buckets: BucketJSON[] = [];
-    for (const [m, b] of sc.buckets) buckets.push([m, Array.from(b.n), b.w.slice(), b.recs ? b.recs.map(ref) : null]);
+    for (const [m, b] of sc.buckets) {
+      sortWaits(b);
+      buckets.push([m, Array.from(b.n), b.w.slice(), b.recs ? b.recs.map(ref) : null]);
+    }
     scopes.push([sc.key, buckets]);
   }
   return {
@@ -65,11 +69,16 @@ export function tenantToJSON(e: TenantEngine): TenantState {
     ids: e.ids.entries(),
     recs,
     scopes,
-    contacts: [...e.contacts].map(([id, c]) => [id, c.ev.map((x) => ({ ...x })), c.recs.map(ref)]),
+    contacts: [...e.contacts].map(([id, c]) => [
+      id,
+      c.events().map(({ id, ts, r, q, ch, ag, to, w, res }) => ({ id, ts, r, q, ch, ag, to, w, res })),
+      c.records().map(ref),
+      c.last,
+    ]),
     tickets: [...e.tickets].map(([id, t]) => [id, t.ev.map((x) => ({ ...x })), t.recs.map(ref)]),
     agents: [...e.agents.values()].map((a: AgentState) => ({
       id: a.id, name: a.name, nameAt: a.nameAt, team: a.team, teamAt: a.teamAt,
-      queues: a.queues.slice(), queuesAt: a.queuesAt, since: a.since, tl: a.tl.map((x) => ({ ...x })),
+      queues: a.queues.slice(), queuesAt: a.queuesAt, since: a.since, tl: a.entries(),
     })),
   };
 }
@@ -84,7 +93,6 @@ export function tenantFromJSON(s: TenantState): TenantEngine {
   for (const [key, buckets] of s.scopes) {
     const sc = e.scope(key);
     for (const [m, n, w, ri] of buckets) {
-      const arr = n.slice(0, NF);
       const held = ri ? ri.map((i) => recs[i]) : null;
       let tmin = Infinity;
       let tmax = -Infinity;
@@ -93,9 +101,9 @@ export function tenantFromJSON(s: TenantState): TenantEngine {
         if (r.t > tmax) tmax = r.t;
       }
       const bk = newBucket(held, tmin, tmax);
-      bk.n.set(arr);
+      for (let i = 0; i < NF && i < n.length; i++) bk.n[i] = n[i];
       bk.w = w.slice();
-      sc.buckets.set(m, bk);
+      sc.putBucket(m, bk);
     }
   }
   for (const x of s.agents) {
@@ -104,18 +112,22 @@ export function tenantFromJSON(s: TenantState): TenantEngine {
     a.nameAt = x.nameAt;
     a.queuesAt = x.queuesAt;
     a.teamAt = x.teamAt;
-    for (const st of x.tl) a.insert({ ...st });
+    for (const st of x.tl) a.insert(st.ts, st.id, st.st, st.reason);
     a.since = x.since;
     e.setQueues(a, x.queues);
     if (x.team) e.setTeam(a, x.team, false); // team buckets were restored as they were
   }
-  for (const [id, ev, ri] of s.contacts) {
-    const c = new ContactState(-Infinity);
-    c.ev = ev.map((x) => ({ ...x }));
-    c.recs = ri.map((i) => recs[i]);
-    for (const x of c.ev) if (x.ts > c.last) c.last = x.ts;
+  for (const [id, ev, ri, last] of s.contacts) {
+    const c = new ContactState(last ?? -Infinity);
+    let tail: ContactEv | null = null;
+    for (const x of ev) {
+      tail = { id: x.id, ts: x.ts, r: x.r, q: x.q, ch: x.ch, ag: x.ag, to: x.to, w: x.w, res: x.res, prev: tail };
+      if (x.ts > c.last) c.last = x.ts;
+    }
+    c.evTail = tail;
+    c.recTail = linkRecs(ri.map((i) => recs[i]));
     e.contacts.set(id, c);
-    e.recomputeContact(c, true);
+    e.recomputeContact(id, c, true);
   }
   for (const [id, ev, ri] of s.tickets) {
     const t = { ev: ev.map((x) => ({ ...x })), recs: ri.map((i) => recs[i]), st: null, last: -Infinity };

@@ -7,13 +7,15 @@
 // window can still cut through them (last hour); older buckets keep only sums, which is
 // enough for "today" because it starts at a local midnight, on a whole minute.
 import {
-  MIN, NF, F, K, applyRec, addAcc, newAcc, insertSorted, removeSorted, combineSorted,
+  MIN, NF, F, K, applyRec, applySums, addAcc, newAcc, newSums, insertSorted, removeSorted, combineSorted,
   type Acc, type Rec,
 } from './acc.ts';
 import type { AgentState } from './agents.ts';
 import type { ScopeKind } from './types.ts';
 
 export interface Bucket extends Acc {
+  /** w is sorted (waits are appended as they come and sorted when a reader needs it) */
+  wSorted: boolean;
   /** records of this minute, kept while a rolling window can cut through it */
   recs: Rec[] | null;
   /** earliest and latest record time ever added (bounds, not exact after a removal) */
@@ -28,7 +30,15 @@ export interface Bucket extends Acc {
 }
 
 export const newBucket = (recs: Rec[] | null, tmin: number, tmax: number): Bucket =>
-  ({ n: new Float64Array(NF), w: [], recs, tmin, tmax, sorted: false, ver: 0, dead: false });
+  ({ n: newSums(), w: [], wSorted: true, recs, tmin, tmax, sorted: false, ver: 0, dead: false });
+
+/** Sorts a bucket's waits if some came out of order. */
+export function sortWaits(b: Bucket): void {
+  if (!b.wSorted) {
+    b.w.sort(byValue);
+    b.wSorted = true;
+  }
+}
 
 /**
  * Sums of a window's start edge: the records of bucket `bk` at or after `s`, from index
@@ -136,6 +146,12 @@ export class ScopeState {
   /** the bucket records went to last: most land in the current one */
   private lastM = NaN;
   private lastB: Bucket | null = null;
+  /**
+   * Lower bounds for evict: every bucket that still holds records is at or after recLow,
+   * every bucket at or after dropLow, so evict visits only the buckets it may change.
+   */
+  private recLow = Infinity;
+  private dropLow = Infinity;
 
   constructor(
     readonly key: string,
@@ -153,18 +169,31 @@ export class ScopeState {
       if (s < 0) return; // its minute was already evicted
       b = newBucket([], r.t, r.t);
       b.sorted = true;
-      this.buckets.set(m, b);
+      this.putBucket(m, b);
     }
     this.lastM = m;
     this.lastB = b;
+    // before a record earlier than the latest one ever added, recs fall out of time order
+    // (judged from tmax: reading the last record would be one more cache miss)
+    const late = r.t < b.tmax;
     if (r.t < b.tmin) b.tmin = r.t;
     if (r.t > b.tmax) b.tmax = r.t;
-    applyRec(b, r, s);
+    applySums(b.n, r, s);
+    if (r.k === K.ANS && r.v >= 0) {
+      const w = b.w;
+      if (s > 0) {
+        if (w.length && w[w.length - 1] > r.v) b.wSorted = false;
+        w.push(r.v);
+      } else {
+        sortWaits(b);
+        removeSorted(w, r.v);
+      }
+    }
     const recs = b.recs;
     if (recs) {
       b.ver++;
       if (s > 0) {
-        if (recs.length && recs[recs.length - 1].t > r.t) b.sorted = false;
+        if (late) b.sorted = false;
         recs.push(r);
       } else {
         const i = recs.lastIndexOf(r);
@@ -186,12 +215,14 @@ export class ScopeState {
     if (!b) {
       if (s < 0) return;
       b = newBucket(src.recs ? [] : null, src.tmin, src.tmax);
-      this.buckets.set(m, b);
+      this.putBucket(m, b);
     }
     b.ver++;
     b.sorted = false;
     if (src.tmin < b.tmin) b.tmin = src.tmin;
     if (src.tmax > b.tmax) b.tmax = src.tmax;
+    sortWaits(b);
+    sortWaits(src);
     addAcc(b, src, s);
     if (b.recs && src.recs) {
       if (s > 0) for (const r of src.recs) b.recs.push(r);
@@ -201,6 +232,13 @@ export class ScopeState {
       }
     }
     if (b.n[F.NREC] <= 0) this.dropBucket(m);
+  }
+
+  /** Adds a bucket (none at `m` yet). */
+  putBucket(m: number, b: Bucket): void {
+    this.buckets.set(m, b);
+    if (m < this.dropLow) this.dropLow = m;
+    if (b.recs && m < this.recLow) this.recLow = m;
   }
 
   private dropBucket(m: number): void {
@@ -260,7 +298,9 @@ export class ScopeState {
       c = slide ? this.slide(c!, a, b) : this.build(a, b);
       this.caches[wi] = c;
     }
-    out.n.set(c.acc.n);
+    const cn = c.acc.n;
+    const on = out.n;
+    for (let i = 0; i < NF; i++) on[i] = cn[i];
     const w = out.w;
     w.length = 0;
     let startW: number[] = NO_WAITS;
@@ -300,6 +340,7 @@ export class ScopeState {
       this.until = recs ? bk.tmin : -Infinity;
       const n = out.n;
       for (let i = 0; i < NF; i++) n[i] += bk.n[i];
+      sortWaits(bk);
       return bk.w;
     }
     if (e && e.bk === bk && e.ver === bk.ver && s >= e.s) {
@@ -397,15 +438,49 @@ export class ScopeState {
     return c;
   }
 
-  /** Drops buckets that end before `keepFrom` and the records of those ending before `recFrom` (ms). */
+  /**
+   * Drops buckets that end before `keepFrom` and the records of those ending before
+   * `recFrom` (ms; keepFrom ≤ recFrom). Visits only the buckets between the last
+   * eviction's bounds and these (or all of them, when that range is the wider).
+   */
   evict(recFrom: number, keepFrom: number): void {
-    this.recVer++;
     const W = this.width;
-    for (const [m, bk] of this.buckets) {
-      if ((m + 1) * W <= keepFrom) this.dropBucket(m);
-      else if ((m + 1) * W <= recFrom) bk.recs = null;
+    const dropEnd = Math.floor(keepFrom / W); // buckets m < dropEnd end by keepFrom
+    const recEnd = Math.floor(recFrom / W);
+    let changed = false;
+    if (this.dropLow < dropEnd) {
+      if (dropEnd - this.dropLow <= this.buckets.size) {
+        for (let m = this.dropLow; m < dropEnd; m++) {
+          if (this.buckets.has(m)) {
+            this.dropBucket(m);
+            changed = true;
+          }
+        }
+      } else {
+        for (const m of this.buckets.keys()) {
+          if (m < dropEnd) {
+            this.dropBucket(m);
+            changed = true;
+          }
+        }
+      }
+      this.dropLow = dropEnd;
     }
-    this.clearCaches();
+    if (this.recLow < recEnd) {
+      const release = (bk: Bucket | undefined) => {
+        if (bk && bk.recs) {
+          bk.recs = null;
+          changed = true;
+        }
+      };
+      if (recEnd - this.recLow <= this.buckets.size) {
+        for (let m = this.recLow; m < recEnd; m++) release(this.buckets.get(m));
+      } else {
+        for (const [m, bk] of this.buckets) if (m < recEnd) release(bk);
+      }
+      this.recLow = recEnd;
+    }
+    if (changed) this.clearCaches();
   }
 }
 

@@ -2,11 +2,11 @@
 // snapshot) for a `now` that the caller passes; no clock, no I/O. See README.md for the
 // design, the memory figures and the semantics chosen where the spec leaves room.
 import type { BusEvent } from '../events/schema.ts';
-import { K, MIN, newRec, insertSorted, removeSorted, sameRec, type Rec } from './acc.ts';
+import { K, MIN, linkRecs, newRec, insertSorted, recList, removeSorted, sameRec, type Rec } from './acc.ts';
 import { AgentState, STATE_CODE, later } from './agents.ts';
 import { DayClock } from './day-start.ts';
 import {
-  CR, TR, deriveContact, deriveTicket, insertEv, pendingWrap, stepContact,
+  CR, TR, deriveContact, deriveTicket, evList, insertEv, linkEv, pendingWrap, stepContact,
   type ContactCursor, type ContactEv, type TicketEv, type TicketStatus,
 } from './derive.ts';
 import { tenantFromJSON, tenantToJSON, type TenantState } from './engine-state.ts';
@@ -25,10 +25,14 @@ export interface TenantEngineOptions {
   policies?: Record<string, Partial<QueuePolicy>>;
 }
 
-/** One contact: its events in order, its records, and where its derivation stands. */
+/**
+ * One contact: its events in order and its records, each a list linked back from the
+ * last (no per-contact arrays: an event that comes last touches only the contact and
+ * its previous last event), and where its derivation stands.
+ */
 export class ContactState implements ContactCursor {
-  ev: ContactEv[] = [];
-  recs: Rec[] = [];
+  evTail: ContactEv | null = null;
+  recTail: Rec | null = null;
   ch: string | null = null;
   hasQueued = false;
   curT = 0;
@@ -44,7 +48,20 @@ export class ContactState implements ContactCursor {
   scQ: string | null = null;
   scCh: string | null = null;
   scList: readonly ScopeState[] | null = null;
+  /**
+   * Where eviction finds it (TenantEngine.fileContact): settled, the minute of its last
+   * event (≥ 0); waiting or in handling, −1 − the hour of its last event; NaN: not filed.
+   */
+  wb = NaN;
   constructor(public last: number) {}
+
+  events(): ContactEv[] {
+    return evList(this.evTail);
+  }
+
+  records(): Rec[] {
+    return recList(this.recTail);
+  }
 }
 export interface TicketStat extends TicketStatus {
   sc: readonly ScopeState[];
@@ -77,10 +94,21 @@ export class TenantEngine {
   readonly contacts = new Map<string, ContactState>();
   readonly tickets = new Map<string, TicketState>();
   readonly agents = new Map<string, AgentState>();
+  /**
+   * Eviction without scanning every contact: settled contacts listed by the minute of
+   * their last event (an entry is stale when the contact's wk/wb moved on), and the
+   * number of unsettled ones by the hour of their last event, so that the scan for
+   * contacts silent for 24 h only runs when some may be.
+   */
+  private readonly settledByMin = new Map<number, string[]>();
+  /** keyed by wb (−1 − hour) */
+  private readonly openByHour = new Map<number, number>();
   /** event ids seen, for duplicate detection */
   readonly ids = new IdSet();
   /** events older than this are ignored: their ids may already be forgotten */
   horizon = -Infinity;
+  /** the horizon of the last scan for closed tickets (none can qualify until it moves) */
+  private ticketScanAt = NaN;
   private policyCache = new Map<string, QueuePolicy>();
   /** scopes changed since the last takeDirty (each has `dirty` set) */
   private dirty: ScopeState[] = [];
@@ -116,7 +144,7 @@ export class TenantEngine {
     this.policies[queue] = { ...this.policies[queue], ...p };
     this.policyCache.delete(queue);
     this.scope(`queue:${queue}`);
-    for (const c of this.contacts.values()) this.recomputeContact(c);
+    for (const [id, c] of this.contacts) this.recomputeContact(id, c);
     for (const t of this.tickets.values()) this.recomputeTicket(t);
   }
 
@@ -134,59 +162,64 @@ export class TenantEngine {
       // night): an event before the horizon that is still the agent's newest sets it.
       if (ev.type !== 'agent.state') return false;
       const a = this.agents.get(ev.agent_id);
-      const last = a?.tl[a.tl.length - 1];
-      if (last && !later(ev.ts, ev.id, [last.ts, last.id])) return false;
+      if (a && !a.isLatest(ev.ts, ev.id)) return false;
       this.agentEvent(ev);
       return true;
     }
     if (!this.ids.addNew(ev.id, ev.ts)) return false;
     const { id, ts } = ev;
+    // most frequent first: each case is a string comparison. Contact events meet in one
+    // call of contactEvent (one call site keeps it and its callees within V8's inlining budget).
+    let e: ContactEv;
     switch (ev.type) {
-      case 'contact.queued':
-        this.contactEvent(ev.contact_id, { id, ts, r: CR.QUEUED, q: ev.queue, ch: ev.channel, ag: null, to: null, w: -1, res: 0 });
-        break;
-      case 'contact.transferred':
-        this.contactEvent(ev.contact_id, { id, ts, r: CR.TRANSFERRED, q: ev.queue, ch: null, ag: ev.agent_id ?? null, to: ev.to_queue, w: -1, res: 0 });
-        break;
+      case 'agent.state':
+        this.agentEvent(ev);
+        return true;
       case 'contact.answered':
-        this.contactEvent(ev.contact_id, { id, ts, r: CR.ANSWERED, q: ev.queue, ch: null, ag: ev.agent_id, to: null, w: ev.wait_ms ?? -1, res: 0 });
-        break;
-      case 'contact.abandoned':
-        this.contactEvent(ev.contact_id, { id, ts, r: CR.ABANDONED, q: ev.queue, ch: null, ag: null, to: null, w: ev.wait_ms ?? -1, res: 0 });
+        e = { id, ts, r: CR.ANSWERED, q: ev.queue, ch: null, ag: ev.agent_id, to: null, w: ev.wait_ms ?? -1, res: 0, prev: null };
         break;
       case 'contact.ended':
-        this.contactEvent(ev.contact_id, { id, ts, r: CR.ENDED, q: null, ch: null, ag: ev.agent_id, to: null, w: -1, res: 0 });
-        break;
+        this.contactEnded(ev.contact_id, ts);
+        return true;
       case 'contact.wrapped':
-        this.contactEvent(ev.contact_id, {
+        e = {
           id, ts, r: CR.WRAPPED, q: null, ch: null, ag: ev.agent_id, to: null, w: -1,
-          res: ev.resolved === undefined ? 0 : ev.resolved ? 2 : 1,
-        });
+          res: ev.resolved === undefined ? 0 : ev.resolved ? 2 : 1, prev: null,
+        };
+        break;
+      case 'contact.queued':
+        e = { id, ts, r: CR.QUEUED, q: ev.queue, ch: ev.channel, ag: null, to: null, w: -1, res: 0, prev: null };
+        break;
+      case 'contact.abandoned':
+        e = { id, ts, r: CR.ABANDONED, q: ev.queue, ch: null, ag: null, to: null, w: ev.wait_ms ?? -1, res: 0, prev: null };
+        break;
+      case 'contact.transferred':
+        e = { id, ts, r: CR.TRANSFERRED, q: ev.queue, ch: null, ag: ev.agent_id ?? null, to: ev.to_queue, w: -1, res: 0, prev: null };
         break;
       case 'ticket.created':
         this.ticketEvent(ev.ticket_id, {
           id, ts, r: TR.CREATED, q: ev.queue, ch: ev.channel,
           due: ev.first_response_due ? Date.parse(ev.first_response_due) : -1,
         });
-        break;
+        return true;
       case 'ticket.replied':
         this.ticketEvent(ev.ticket_id, { id, ts, r: TR.REPLIED, q: null, ch: null, due: -1 });
-        break;
+        return true;
       case 'ticket.solved':
         this.ticketEvent(ev.ticket_id, { id, ts, r: TR.SOLVED, q: null, ch: null, due: -1 });
-        break;
+        return true;
       case 'ticket.reopened':
         this.ticketEvent(ev.ticket_id, { id, ts, r: TR.REOPENED, q: null, ch: null, due: -1 });
-        break;
-      case 'agent.state':
-        this.agentEvent(ev);
-        break;
+        return true;
       case 'feedback.submitted': {
         const k = ev.survey === 'csat' ? K.CSAT : ev.survey === 'nps' ? K.NPS : K.CES;
         this.addRec(this.mkRec(k, ev.ts, ev.score, 0, ev.queue ?? null, ev.channel ?? null, ev.agent_id ?? null), 1);
-        break;
+        return true;
       }
+      default:
+        return true;
     }
+    this.contactEvent(ev.contact_id, e);
     return true;
   }
 
@@ -196,28 +229,75 @@ export class TenantEngine {
       c = new ContactState(e.ts);
       this.contacts.set(id, c);
     }
-    const appended = insertEv(c.ev, e);
+    const appended = linkEv(c, e);
     if (e.ts > c.last) c.last = e.ts;
     // Fast path: an event that comes last in order is one more step of the derivation,
     // unless it is the first queued event after others (its channel applies to all).
-    if (appended && (e.r !== CR.QUEUED || c.hasQueued || c.ev.length === 1)) {
+    if (appended && (e.r !== CR.QUEUED || c.hasQueued || e.prev === null)) {
       if (e.r === CR.QUEUED && !c.hasQueued) c.ch = e.ch;
       const r = stepContact(c, e, this.pol);
       if (r) {
         r.sc = this.contactScopes(c, r.q!);
         if (r.ag !== null) r.agent = this.agentState(r.ag);
         this.addRec(r, 1);
-        c.recs.push(r);
+        r.prev = c.recTail;
+        c.recTail = r;
       }
       this.syncOpen(c);
-    } else this.recomputeContact(c);
+      this.fileContact(id, c);
+    } else this.recomputeContact(id, c);
+  }
+
+  /**
+   * `contact.ended` changes no record (talk ends, handle time runs to the wrap): it is
+   * not kept among the contact's events, it only counts as activity for eviction.
+   */
+  private contactEnded(id: string, ts: number): void {
+    let c = this.contacts.get(id);
+    if (!c) {
+      c = new ContactState(ts);
+      this.contacts.set(id, c);
+    }
+    if (ts > c.last) c.last = ts;
+    this.fileContact(id, c);
   }
 
   /** @internal */
-  recomputeContact(c: ContactState, restoring = false): void {
-    const recs = deriveContact(c.ev, this.pol, c);
-    if (!restoring) c.recs = this.diffRecs(c.recs, recs);
+  recomputeContact(id: string, c: ContactState, restoring = false): void {
+    const recs = deriveContact(c.events(), this.pol, c);
+    if (!restoring) c.recTail = linkRecs(this.diffRecs(c.records(), recs));
     this.syncOpen(c);
+    this.fileContact(id, c);
+  }
+
+  /** Keeps the contact where evict() will look for it (see settledByMin). */
+  private fileContact(id: string, c: ContactState): void {
+    const settled = c.openSc === null && !pendingWrap(c);
+    const b = settled ? Math.floor(c.last / MIN) : -1 - Math.floor(c.last / HOUR);
+    if (c.wb === b) return;
+    if (c.wb < 0) this.uncountOpen(c.wb);
+    c.wb = b;
+    if (settled) {
+      let list = this.settledByMin.get(b);
+      if (!list) {
+        list = [];
+        this.settledByMin.set(b, list);
+      }
+      list.push(id);
+    } else this.openByHour.set(b, (this.openByHour.get(b) ?? 0) + 1);
+  }
+
+  private uncountOpen(wb: number): void {
+    const n = this.openByHour.get(wb)! - 1;
+    if (n > 0) this.openByHour.set(wb, n); else this.openByHour.delete(wb);
+  }
+
+  /** Forgets a contact (its waiting segment stops counting). */
+  private dropContact(id: string, c: ContactState): void {
+    if (c.openSc) this.applyOpen(c.openT, c.openSc, -1);
+    if (c.wb < 0) this.uncountOpen(c.wb);
+    c.wb = NaN;
+    this.contacts.delete(id);
   }
 
   /** Counts the segment waiting now (at most one per contact) in its scopes. */
@@ -288,9 +368,47 @@ export class TenantEngine {
       t = { ev: [], recs: [], st: null, last: e.ts };
       this.tickets.set(id, t);
     }
-    insertEv(t.ev, e);
+    const appended = insertEv(t.ev, e);
     if (e.ts > t.last) t.last = e.ts;
+    const a = t.st;
+    // Fast path: after its creation, an event that comes last in order is one step (what
+    // deriveTicket would do with it at the end); a second creation changes nothing.
+    if (appended && a !== null) {
+      if (e.r !== TR.CREATED) this.stepTicket(t, a, e);
+      return;
+    }
     this.recomputeTicket(t);
+  }
+
+  private stepTicket(t: TicketState, a: TicketStat, e: TicketEv): void {
+    let open = a.open;
+    let replied = a.replied;
+    let r: Rec | null = null;
+    switch (e.r) {
+      case TR.REPLIED:
+        if (!replied) {
+          replied = true;
+          r = this.mkRec(K.FRT, e.ts, e.ts - a.cts, 0, a.q, a.ch, null);
+        }
+        break;
+      case TR.SOLVED:
+        if (open) {
+          open = false;
+          r = this.mkRec(K.TSO, e.ts, 0, 0, a.q, a.ch, null);
+        }
+        break;
+      case TR.REOPENED:
+        open = true;
+        break;
+    }
+    if (r) {
+      this.addRec(r, 1);
+      t.recs.push(r);
+    }
+    if (open === a.open && replied === a.replied) return;
+    this.applyTicket(a, -1);
+    t.st = { ...a, open, replied };
+    this.applyTicket(t.st, 1);
   }
 
   /** @internal */
@@ -384,7 +502,7 @@ export class TenantEngine {
   private agentEvent(ev: Extract<BusEvent, { type: 'agent.state' }>): void {
     const a = this.agentState(ev.agent_id);
     const { ts, id } = ev;
-    a.insert({ ts, id, st: STATE_CODE[ev.state], reason: ev.reason ?? null });
+    a.insert(ts, id, STATE_CODE[ev.state], ev.reason ?? null);
     if (ev.name !== undefined && later(ts, id, a.nameAt)) {
       a.name = ev.name;
       a.nameAt = [ts, id];
@@ -546,15 +664,34 @@ export class TenantEngine {
     for (const sc of this.scopeMap.values()) sc.evict(recFrom, oldestStart - REC_MARGIN);
     this.horizon = Math.max(this.horizon, oldestStart - HOUR);
     this.ids.evictBefore(this.horizon);
-    for (const [id, c] of this.contacts) {
-      const settled = c.openSc === null && !pendingWrap(c);
-      if (settled ? c.last < recFrom : c.last < now - MAX_OPEN) {
-        if (c.openSc) this.applyOpen(c.openT, c.openSc, -1);
-        this.contacts.delete(id);
+    // settled contacts whose last event is before recFrom: whole minutes go at once
+    for (const [m, list] of this.settledByMin) {
+      if (m * MIN >= recFrom) continue;
+      const whole = (m + 1) * MIN <= recFrom;
+      let keep: string[] | null = null;
+      for (const id of list) {
+        const c = this.contacts.get(id);
+        if (!c || c.wb !== m) continue; // moved on (or gone) since it was listed
+        if (whole || c.last < recFrom) this.dropContact(id, c);
+        else (keep ??= []).push(id);
       }
+      if (keep) this.settledByMin.set(m, keep); else this.settledByMin.delete(m);
     }
-    for (const [id, t] of this.tickets) {
-      if (t.last < this.horizon && !t.st?.open) this.tickets.delete(id);
+    // contacts silent for 24 h while waiting or in handling (a lost event): scan only when
+    // some hour that could hold one has any
+    const openFrom = now - MAX_OPEN;
+    let stale = false;
+    for (const wb of this.openByHour.keys()) if ((-1 - wb) * HOUR < openFrom) stale = true;
+    if (stale) {
+      for (const [id, c] of this.contacts) if (c.wb < 0 && c.last < openFrom) this.dropContact(id, c);
+    }
+    // a ticket only qualifies when the horizon passes it: an event that closes it is at or
+    // after the horizon, so it moves its last event past the horizon too
+    if (this.horizon !== this.ticketScanAt) {
+      this.ticketScanAt = this.horizon;
+      this.tickets.forEach((t, id) => {
+        if (t.last < this.horizon && !t.st?.open) this.tickets.delete(id);
+      });
     }
     for (const a of this.agents.values()) a.trim(oldestStart - REC_MARGIN);
   }

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../../pipelines/engine/engine.ts';
 import { TenantEngine } from '../../../pipelines/engine/tenant-engine.ts';
+import type { BusEvent } from '../../../pipelines/events/schema.ts';
 import { WINDOWS } from '../../../pipelines/engine/types.ts';
 import { bruteMetrics } from './brute-force.ts';
 import { diffMetrics } from './compare.ts';
@@ -29,6 +30,16 @@ describe('toJSON / fromJSON', () => {
     for (const ev of sc.arrivals.slice(half)) expect(r.apply(ev)).toBe(e.apply(ev));
     expect(allMetrics(r, sc.to)).toEqual(allMetrics(e, sc.to));
     expect(r.policy('vip').sl_threshold_s).toBe(10);
+  });
+
+  it('restores a state saved before contacts carried their last event time', () => {
+    const sc = scenario(23, FROM, 90);
+    const e = new TenantEngine({ tenant: 't' });
+    for (const ev of sc.arrivals) e.apply(ev);
+    const json = JSON.parse(JSON.stringify(e.toJSON()));
+    for (const c of json.contacts) c.length = 3; // [id, events, records]
+    const r = TenantEngine.fromJSON(json);
+    expect(allMetrics(r, sc.to)).toEqual(allMetrics(e, sc.to));
   });
 
   it('round-trips every tenant of an Engine', () => {
@@ -67,6 +78,61 @@ describe('evict', () => {
         }
       }
     }
+  });
+});
+
+describe('evict of late records', () => {
+  it('releases and drops buckets made by events older than the last eviction reached', () => {
+    const T = Date.parse('2026-11-24T10:00:00Z');
+    const ev = (id: string, ts: number, body: object) => ({ id, time: '', ts, tenant: 't', received_at: 0, ...body }) as BusEvent;
+    const e = new TenantEngine({ tenant: 't' });
+    e.apply(ev('a', T, { type: 'agent.state', agent_id: 'a1', state: 'available', team: 'north', queues: ['billing'] }));
+    e.apply(ev('q1', T, { type: 'contact.queued', contact_id: 'c1', queue: 'billing', channel: 'voice' }));
+    e.apply(ev('n1', T + 10_000, { type: 'contact.answered', contact_id: 'c1', queue: 'billing', agent_id: 'a1' }));
+    const now = T + 3 * 3_600_000;
+    e.evict(now);
+    expect(countRecs(e)).toBe(0);
+    // late, but after the horizon: lands in buckets before the last eviction's bounds
+    expect(e.apply(ev('q2', T + 1_800_000, { type: 'contact.queued', contact_id: 'c2', queue: 'billing', channel: 'voice' }))).toBe(true);
+    expect(e.apply(ev('n2', T + 1_830_000, { type: 'contact.answered', contact_id: 'c2', queue: 'billing', agent_id: 'a1' }))).toBe(true);
+    expect(countRecs(e)).toBeGreaterThan(0);
+    const before = allMetrics(e, now + 60_000);
+    expect(e.metrics('queue:billing', 'today', now)!.answered).toBe(2);
+    e.evict(now + 60_000);
+    expect(countRecs(e)).toBe(0);
+    expect(allMetrics(e, now + 60_000)).toEqual(before);
+    // a day later everything of that day goes, the late buckets too
+    const next = now + 86_400_000;
+    e.evict(next);
+    expect(e.metrics('queue:billing', 'today', next)!.answered).toBe(0);
+    let buckets = 0;
+    for (const sc of (e as unknown as { scopeMap: Map<string, { buckets: Map<number, unknown> }> }).scopeMap.values()) buckets += sc.buckets.size;
+    expect(buckets).toBe(0);
+  });
+});
+
+describe('evict of tickets', () => {
+  it('releases closed tickets once the horizon passes them, after a restore too; open ones stay', () => {
+    const T = Date.parse('2026-11-24T10:00:00Z');
+    const DAY = 86_400_000;
+    const ev = (id: string, ts: number, body: object) => ({ id, time: '', ts, tenant: 't', received_at: 0, ...body }) as BusEvent;
+    let e = new TenantEngine({ tenant: 't' });
+    e.apply(ev('c1', T, { type: 'ticket.created', ticket_id: 't1', queue: 'billing', channel: 'email' }));
+    e.apply(ev('s1', T + 60_000, { type: 'ticket.solved', ticket_id: 't1' }));
+    e.apply(ev('c2', T, { type: 'ticket.created', ticket_id: 't2', queue: 'billing', channel: 'email' }));
+    e.apply(ev('c3', T, { type: 'ticket.created', ticket_id: 't3', queue: 'billing', channel: 'email' }));
+    e.evict(T + 2 * 3_600_000); // horizon: yesterday 23:00
+    expect(e.tickets.size).toBe(3);
+    e.evict(T + DAY); // horizon: 23:00 today, past all three
+    expect([...e.tickets.keys()].sort()).toEqual(['t2', 't3']);
+    // closed after the horizon: stays until the horizon passes the close
+    expect(e.apply(ev('s3', T + DAY, { type: 'ticket.solved', ticket_id: 't3' }))).toBe(true);
+    e.evict(T + DAY + 60_000);
+    expect([...e.tickets.keys()].sort()).toEqual(['t2', 't3']);
+    e = TenantEngine.fromJSON(JSON.parse(JSON.stringify(e.toJSON())));
+    e.evict(T + 2 * DAY);
+    expect([...e.tickets.keys()]).toEqual(['t2']);
+    expect(e.metrics('queue:billing', '15m', T + 2 * DAY)!.backlog).toBe(1);
   });
 });
 
