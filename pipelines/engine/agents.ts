@@ -5,7 +5,20 @@ import { AGENT_STATES } from '../events/schema.ts';
 import type { ScopeState } from './scope-state.ts';
 import type { AgentRow } from './types.ts';
 
-export const STATE_CODE: Record<string, number> = Object.fromEntries(AGENT_STATES.map((s, i) => [s, i]));
+const STATE_CODE: Record<string, number> = Object.fromEntries(AGENT_STATES.map((s, i) => [s, i]));
+
+/** Index of a state in AGENT_STATES (a switch: a keyed lookup with five names is megamorphic). */
+export function stateCode(s: string): number {
+  switch (s) {
+    case 'available': return 0;
+    case 'busy': return 1;
+    case 'wrap_up': return 2;
+    case 'away': return 3;
+    case 'offline': return 4;
+    default: return STATE_CODE[s];
+  }
+}
+for (const [s, i] of Object.entries(STATE_CODE)) if (stateCode(s) !== i) throw new Error(`stateCode out of step with AGENT_STATES at ${s}`);
 /** occupied (busy, wrap_up) and staffed (available, busy, wrap_up), by state code */
 const W_OCC = [0, 1, 1, 0, 0];
 const W_TOT = [1, 1, 1, 0, 0];
