@@ -5,7 +5,20 @@ import { AGENT_STATES } from '../events/schema.ts';
 import type { ScopeState } from './scope-state.ts';
 import type { AgentRow } from './types.ts';
 
-export const STATE_CODE: Record<string, number> = Object.fromEntries(AGENT_STATES.map((s, i) => [s, i]));
+const STATE_CODE: Record<string, number> = Object.fromEntries(AGENT_STATES.map((s, i) => [s, i]));
+
+/** Index of a state in AGENT_STATES (a switch: a keyed lookup with five names is megamorphic). */
+export function stateCode(s: string): number {
+  switch (s) {
+    case 'available': return 0;
+    case 'busy': return 1;
+    case 'wrap_up': return 2;
+    case 'away': return 3;
+    case 'offline': return 4;
+    default: return STATE_CODE[s];
+  }
+}
+for (const [s, i] of Object.entries(STATE_CODE)) if (stateCode(s) !== i) throw new Error(`stateCode out of step with AGENT_STATES at ${s}`);
 /** occupied (busy, wrap_up) and staffed (available, busy, wrap_up), by state code */
 const W_OCC = [0, 1, 1, 0, 0];
 const W_TOT = [1, 1, 1, 0, 0];
@@ -29,14 +42,13 @@ export class AgentState {
   queues: string[] = [];
   queuesAt: [number, string] | null = null;
   /**
-   * State timeline in (ts, id) order, as parallel arrays: no object per state change
-   * (an agent changes state a few hundred times a day), and the occupancy search reads
+   * State timeline in (ts, id) order, as two arrays of pairs: [ts, state code, ...] and
+   * [event id, reason, ...]. No object per state change (an agent changes state a few
+   * hundred times a day), two arrays to touch per insert, and the occupancy search reads
    * the flat times and states directly.
    */
-  readonly tlTs: number[] = [];
-  readonly tlId: string[] = [];
-  readonly tlSt: number[] = [];
-  readonly tlReason: (string | null)[] = [];
+  private readonly tlT: number[] = [];
+  private readonly tlI: (string | null)[] = [];
   since = 0;
   /** code of the latest state (valid when known) */
   state = 0;
@@ -66,31 +78,29 @@ export class AgentState {
 
   /** number of states held */
   get size(): number {
-    return this.tlTs.length;
+    return this.tlT.length >> 1;
   }
 
   /** (ts, id) comes after the latest state held (true when none is held) */
   isLatest(ts: number, id: string): boolean {
-    const n = this.tlTs.length;
+    const n = this.tlT.length;
     if (n === 0) return true;
-    const lt = this.tlTs[n - 1];
-    return ts > lt || (ts === lt && id > this.tlId[n - 1]);
+    const lt = this.tlT[n - 2];
+    return ts > lt || (ts === lt && id > this.tlI[n - 2]!);
   }
 
   insert(ts: number, id: string, st: number, reason: string | null): void {
-    const { tlTs, tlId, tlSt, tlReason } = this;
-    let i = tlTs.length;
-    while (i > 0 && (tlTs[i - 1] > ts || (tlTs[i - 1] === ts && tlId[i - 1] > id))) i--;
-    if (i === tlTs.length) {
-      tlTs.push(ts);
-      tlId.push(id);
-      tlSt.push(st);
-      tlReason.push(reason);
+    const T = this.tlT;
+    const I = this.tlI;
+    const n = T.length >> 1;
+    let i = n;
+    while (i > 0 && (T[2 * i - 2] > ts || (T[2 * i - 2] === ts && I[2 * i - 2]! > id))) i--;
+    if (i === n) {
+      T.push(ts, st);
+      I.push(id, reason);
     } else {
-      tlTs.splice(i, 0, ts);
-      tlId.splice(i, 0, id);
-      tlSt.splice(i, 0, st);
-      tlReason.splice(i, 0, reason);
+      T.splice(2 * i, 0, ts, st);
+      I.splice(2 * i, 0, id, reason);
     }
     this.known = true;
     if (i < this.preN) this.preN = i;
@@ -99,26 +109,26 @@ export class AgentState {
   }
 
   private updateSince(): void {
-    const sts = this.tlSt;
-    const last = sts.length - 1;
-    const st = sts[last];
+    const T = this.tlT;
+    const last = (T.length >> 1) - 1;
+    const st = T[2 * last + 1];
     this.state = st;
     let i = last;
-    while (i > 0 && sts[i - 1] === st) i--;
+    while (i > 0 && T[2 * i - 1] === st) i--;
     // after a trim the run may start before the first entry we still hold
-    if (!(i === 0 && this.sinceState === st && this.since <= this.tlTs[0])) this.since = this.tlTs[i];
+    if (!(i === 0 && this.sinceState === st && this.since <= T[0])) this.since = T[2 * i];
     this.sinceState = st;
   }
 
   /** Occupied and staffed ms from the first known state up to `t`. */
   cum(t: number, out: Float64Array, o: number): void {
     this.ensurePrefix();
-    const ts = this.tlTs;
+    const T = this.tlT;
     let lo = 0;
-    let hi = ts.length;
+    let hi = T.length >> 1;
     while (lo < hi) {
       const m = (lo + hi) >>> 1;
-      if (ts[m] <= t) lo = m + 1; else hi = m;
+      if (T[2 * m] <= t) lo = m + 1; else hi = m;
     }
     const i = lo - 1;
     if (i < 0) {
@@ -126,15 +136,15 @@ export class AgentState {
       out[o + 1] = 0;
       return;
     }
-    const st = this.tlSt[i];
-    out[o] = this.preO[i] + (t - ts[i]) * W_OCC[st];
-    out[o + 1] = this.preT[i] + (t - ts[i]) * W_TOT[st];
+    const st = T[2 * i + 1];
+    const d = t - T[2 * i];
+    out[o] = this.preO[i] + d * W_OCC[st];
+    out[o + 1] = this.preT[i] + d * W_TOT[st];
   }
 
   private ensurePrefix(): void {
-    const ts = this.tlTs;
-    const sts = this.tlSt;
-    const n = ts.length;
+    const T = this.tlT;
+    const n = T.length >> 1;
     if (this.preN === n) return;
     const { preO, preT } = this;
     preO.length = n;
@@ -144,9 +154,10 @@ export class AgentState {
         preO[0] = 0;
         preT[0] = 0;
       } else {
-        const d = ts[i] - ts[i - 1];
-        preO[i] = preO[i - 1] + d * W_OCC[sts[i - 1]];
-        preT[i] = preT[i - 1] + d * W_TOT[sts[i - 1]];
+        const d = T[2 * i] - T[2 * i - 2];
+        const st = T[2 * i - 1];
+        preO[i] = preO[i - 1] + d * W_OCC[st];
+        preT[i] = preT[i - 1] + d * W_TOT[st];
       }
     }
     this.preN = n;
@@ -154,14 +165,13 @@ export class AgentState {
 
   /** Forgets states before `t`, keeping the one in force at `t`. */
   trim(t: number): void {
-    const ts = this.tlTs;
+    const T = this.tlT;
+    const n = T.length >> 1;
     let i = 0;
-    while (i + 1 < ts.length && ts[i + 1] <= t) i++;
+    while (i + 1 < n && T[2 * i + 2] <= t) i++;
     if (i > 0) {
-      ts.splice(0, i);
-      this.tlId.splice(0, i);
-      this.tlSt.splice(0, i);
-      this.tlReason.splice(0, i);
+      T.splice(0, 2 * i);
+      this.tlI.splice(0, 2 * i);
       this.preN = 0;
       this.ver++;
     }
@@ -170,19 +180,21 @@ export class AgentState {
   /** The timeline as entries, for the saved state. */
   entries(): StateEntry[] {
     const out: StateEntry[] = [];
-    for (let i = 0; i < this.tlTs.length; i++) out.push({ ts: this.tlTs[i], id: this.tlId[i], st: this.tlSt[i], reason: this.tlReason[i] });
+    const T = this.tlT;
+    const I = this.tlI;
+    for (let i = 0; i < T.length; i += 2) out.push({ ts: T[i], id: I[i]!, st: T[i + 1], reason: I[i + 1] });
     return out;
   }
 
   toRow(): AgentRow {
     if (this.row && this.rowVer === this.ver) return this.row;
-    const last = this.tlTs.length - 1;
+    const last = this.tlT.length - 2;
     this.row = {
       agent_id: this.id,
       name: this.name,
       team: this.team,
-      state: AGENT_STATES[this.tlSt[last]],
-      reason: this.tlReason[last],
+      state: AGENT_STATES[this.tlT[last + 1]],
+      reason: this.tlI[last + 1],
       since: this.since,
       queues: this.queues.slice(),
     };

@@ -57,11 +57,19 @@ export function insertEv<T extends { ts: number; r: number; id: string }>(list: 
 
 /**
  * Links `e` into a contact's events, kept as a list from the last one back (appending, the
- * common case, reads no array and allocates none); true when `e` comes last.
+ * common case, reads no array and allocates none); true when `e` comes last. `c.last` is
+ * the latest time of the contact's events so far (at least its last event's).
  */
-export function linkEv(c: { evTail: ContactEv | null }, e: ContactEv): boolean {
-  let after: ContactEv | null = null;
+export function linkEv(c: { evTail: ContactEv | null; last: number }, e: ContactEv): boolean {
   let cur = c.evTail;
+  // after the contact's latest time (`last`, not yet moved to e): last in order, without
+  // reading the last event
+  if (cur === null || e.ts > c.last) {
+    e.prev = cur;
+    c.evTail = e;
+    return true;
+  }
+  let after: ContactEv | null = null;
   while (cur !== null && evOrder(cur, e) > 0) {
     after = cur;
     cur = cur.prev;

@@ -3,7 +3,7 @@
 // design, the memory figures and the semantics chosen where the spec leaves room.
 import type { BusEvent } from '../events/schema.ts';
 import { K, MIN, linkRecs, newRec, insertSorted, recList, removeSorted, sameRec, type Rec } from './acc.ts';
-import { AgentState, STATE_CODE, later } from './agents.ts';
+import { AgentState, later, stateCode } from './agents.ts';
 import { DayClock } from './day-start.ts';
 import {
   CR, TR, deriveContact, deriveTicket, evList, insertEv, linkEv, pendingWrap, stepContact,
@@ -156,24 +156,27 @@ export class TenantEngine {
 
   /** Applies one event; false when it is a duplicate (id seen) or older than the horizon. */
   apply(ev: BusEvent): boolean {
-    if (!(ev.ts >= this.horizon)) {
-      if (this.ids.has(ev.id)) return false;
+    // each property is read once: events of every type and shape pass here, so every read
+    // of `ev` is a megamorphic lookup
+    const id = ev.id;
+    const ts = ev.ts;
+    if (!(ts >= this.horizon)) {
+      if (this.ids.has(id)) return false;
       // An agent's state is what its latest event says, however old (a backfill, a quiet
       // night): an event before the horizon that is still the agent's newest sets it.
       if (ev.type !== 'agent.state') return false;
       const a = this.agents.get(ev.agent_id);
-      if (a && !a.isLatest(ev.ts, ev.id)) return false;
-      this.agentEvent(ev);
+      if (a && !a.isLatest(ts, id)) return false;
+      this.agentEvent(ev, id, ts);
       return true;
     }
-    if (!this.ids.addNew(ev.id, ev.ts)) return false;
-    const { id, ts } = ev;
+    if (!this.ids.addNew(id, ts)) return false;
     // most frequent first: each case is a string comparison. Contact events meet in one
     // call of contactEvent (one call site keeps it and its callees within V8's inlining budget).
     let e: ContactEv;
     switch (ev.type) {
       case 'agent.state':
-        this.agentEvent(ev);
+        this.agentEvent(ev, id, ts);
         return true;
       case 'contact.answered':
         e = { id, ts, r: CR.ANSWERED, q: ev.queue, ch: null, ag: ev.agent_id, to: null, w: ev.wait_ms ?? -1, res: 0, prev: null };
@@ -499,10 +502,9 @@ export class TenantEngine {
     return a;
   }
 
-  private agentEvent(ev: Extract<BusEvent, { type: 'agent.state' }>): void {
+  private agentEvent(ev: Extract<BusEvent, { type: 'agent.state' }>, id: string, ts: number): void {
     const a = this.agentState(ev.agent_id);
-    const { ts, id } = ev;
-    a.insert(ts, id, STATE_CODE[ev.state], ev.reason ?? null);
+    a.insert(ts, id, stateCode(ev.state), ev.reason ?? null);
     if (ev.name !== undefined && later(ts, id, a.nameAt)) {
       a.name = ev.name;
       a.nameAt = [ts, id];
