@@ -1,9 +1,8 @@
 // The engine role: feeds the pure TenantEngines from JetStream, publishes a ScopeSnapshot
 // per changed scope at most every 250 ms and every scope once a second (time-driven
 // values move even without events), answers "everything now" requests from gateways,
-// and saves snapshots (state + the stream sequence it covers) for restart. It runs in two
-// threads (live-area.ts, server/threads/): one publishes and never saves, the other only saves, so
-// serialising a large state never delays the numbers on the walls.
+// and saves snapshots (state + the stream sequence it covers) for restart. live-area.ts
+// runs two, each in its own thread: one publishes and never saves, the other only saves.
 import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
 import type { Msg, Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';

@@ -1,5 +1,5 @@
-// The live area: the engine role (JetStream → pure engine → cc.kpi.*, in its own
-// threads: engine-thread.ts) and the gateway role (KPI cache, /v1/kpis, /v1/live).
+// The live area: the engine role (JetStream → pure engine → cc.kpi.*, in role threads:
+// server/threads/) and the gateway role (KPI cache, /v1/kpis, /v1/live).
 // Either can run alone (--roles).
 import type { Area } from '../../server/runtime.ts';
 import { kpisRoutes } from '../../server/plugins/kpis.routes.ts';

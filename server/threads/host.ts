@@ -74,7 +74,7 @@ export class RoleThread {
   }
 
   private post(m: ToThread, transfer: ArrayBuffer[] = []) {
-    if (!this.stopping || m.type !== 'metrics') this.worker.postMessage(m, transfer);
+    this.worker.postMessage(m, transfer);
   }
 
   /** the thread's own metrics, in Prometheus text */

@@ -18,7 +18,6 @@ export interface RoleThreadData {
 export type FromThread =
   | { type: 'ready' }
   | { type: 'failed'; message: string }
-  | { type: 'stopped' }
   | { type: 'metrics'; id: number; text: string }
   | { type: 'query'; id: number; sql: string; params: Record<string, unknown> }
   | { type: 'insert'; id: number; table: string; body: Uint8Array; settings: Record<string, string | number> };

@@ -1,7 +1,6 @@
 // Entry of a role thread (host.ts starts it): its own NATS connection, logger and
 // metrics registry, a ClickHouse client that forwards to the main thread, and one role.
 import { parentPort, workerData } from 'node:worker_threads';
-import { Readable } from 'node:stream';
 import pino from 'pino';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Bus } from '../../pipelines/bus/bus.ts';
@@ -37,7 +36,8 @@ const jsonLines = (text: string) => text.split('\n').filter(Boolean).map((l) => 
 
 /**
  * The part of @clickhouse/client the roles use, over the main thread's client: query
- * (JSON, JSONEachRow or any text format), insert (JSONEachRow), command and exec.
+ * (JSON, JSONEachRow or any text format) and insert (JSONEachRow); insertRows,
+ * insertRaw and queryRaw take the byte path (setRawOps).
  */
 function remoteClickHouse(): ClickHouseClient {
   const query = (sql: string, params: Record<string, unknown> = {}) => call({ type: 'query', sql, params });
@@ -57,13 +57,6 @@ function remoteClickHouse(): ClickHouseClient {
       for (const r of p.values) body += JSON.stringify(r) + '\n';
       if (body) await insert(p.table, body, p.clickhouse_settings);
       return { executed: true };
-    },
-    async command(p: { query: string; query_params?: Record<string, unknown> }) {
-      await query(p.query, p.query_params);
-      return {};
-    },
-    async exec(p: { query: string; query_params?: Record<string, unknown> }) {
-      return { stream: Readable.from([Buffer.from(await query(p.query, p.query_params))]) };
     },
     async close() {},
   };
@@ -145,8 +138,7 @@ port.on('message', (m: ToThread) => {
       await role?.stop().catch((err) => log.warn({ err }, 'role stop failed'));
       for (const k of maps) k.close();
       await bus?.close().catch(() => {});
-      port.postMessage({ type: 'stopped' } satisfies FromThread);
-      process.exit(0); // ends this thread only
+      process.exit(0); // ends this thread only; the host waits for its exit
 
     })();
   }
