@@ -13,6 +13,9 @@ import { factKey, intervalRow, nextVersion, segmentFacts, type ContactFactRow } 
  */
 export const CONTACT_SPAN_MS = 2 * 86_400_000;
 
+/** Facts are partitioned by day: a rebuild after a long outage may touch more than 100. */
+const MANY_DAYS = { max_partitions_per_insert_block: '0' };
+
 const CONTACT_TYPES = [
   'contact.queued', 'contact.answered', 'contact.abandoned', 'contact.transferred', 'contact.ended', 'contact.wrapped',
 ];
@@ -55,7 +58,7 @@ export async function rebuildAgents(ch: ClickHouseClient, tenant: string, touche
     );
     for (const iv of ivs) out.push(intervalRow(tenant, iv, version));
   }
-  if (out.length) await ch.insert({ table: 'hist_agent_states', values: out, format: 'JSONEachRow' });
+  if (out.length) await ch.insert({ table: 'hist_agent_states', values: out, format: 'JSONEachRow', clickhouse_settings: MANY_DAYS });
 }
 
 /** How far back interval lookups look before falling back to the whole table. */
@@ -172,7 +175,7 @@ export async function rebuildContacts(
       wrapped_at: null, handle_ms: null, resolved: null, version, deleted: 1,
     });
   }
-  if (out.length) await ch.insert({ table: 'hist_contact_facts', values: out, format: 'JSONEachRow' });
+  if (out.length) await ch.insert({ table: 'hist_contact_facts', values: out, format: 'JSONEachRow', clickhouse_settings: MANY_DAYS });
   return segs.length;
 }
 

@@ -2,6 +2,7 @@
 import type { Area } from '../runtime.ts';
 import historyRoutes from '../plugins/history.routes.ts';
 import { startRoleThread } from '../threads/host.ts';
+import { startCompactor } from './compact.ts';
 
 export interface HistoryOptions {
   /** keep history facts this many days (0 = forever) */
@@ -26,7 +27,15 @@ export function historyArea(opts: HistoryOptions = {}): Area {
       if (opts.consumer === false || !svc.config.roles.has('writer')) return;
       // In its own thread: it parses every contact event and rebuilds facts per batch.
       const c = await startRoleThread('history', svc);
-      return { name: 'history', stop: () => c.stop() };
+      // Where the facts are written, their settled days are merged (compact.ts).
+      const compactor = startCompactor(svc.ch, svc.log);
+      return {
+        name: 'history',
+        stop: async () => {
+          await c.stop();
+          await compactor.stop();
+        },
+      };
     },
   };
 }

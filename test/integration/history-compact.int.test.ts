@@ -1,0 +1,90 @@
+// Day partitions of the history facts (sql/0011) and their compaction
+// (server/history/compact.ts), against real chDB in a temp dir.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../support/harness.ts';
+import { migrate, openClickHouse, splitStatements, type ClickHouseClient } from '../../server/db/clickhouse.ts';
+import { compactSettled } from '../../server/history/compact.ts';
+
+const SQL = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../sql');
+const DAY = 86_400_000;
+const NOW = Date.parse('2026-11-24T12:00:00Z');
+
+let ch: ClickHouseClient;
+
+const fact = (contact: string, t: number, version: number, extra: Record<string, unknown> = {}) => ({
+  tenant: 'acme', kind: 'outcome', time: t, contact_id: contact, seg: 0, queue: 'billing', channel: 'voice',
+  agent_id: 'a1', team: 'north', outcome: 'answered', start_known: 1, queued_at: t - 10_000, ended_at: t + 60_000,
+  wait_ms: 10_000, answered_at: t, wrapped_at: null, handle_ms: null, resolved: null, version, deleted: 0, ...extra,
+});
+const insert = (rows: object[]) =>
+  ch.insert({ table: 'hist_contact_facts', values: rows, format: 'JSONEachRow', clickhouse_settings: { date_time_input_format: 'best_effort' } });
+const rows = async <T>(query: string) => (await (await ch.query({ query, format: 'JSONEachRow' })).json<T>());
+const parts = async (partition: string) =>
+  Number((await rows<{ n: number }>(`SELECT count() AS n FROM system.parts WHERE active AND table = 'hist_contact_facts' AND partition_id = '${partition}'`))[0].n);
+const finalRows = () =>
+  rows<{ contact_id: string; wait_ms: number }>(
+    `SELECT contact_id, wait_ms FROM hist_contact_facts FINAL ORDER BY contact_id
+     SETTINGS do_not_merge_across_partitions_select_final = 1`,
+  );
+
+beforeAll(async () => {
+  ch = await openClickHouse({ clickhouse: null, dataDir: tempDir('fw-compact-') });
+  // The schema as it was before 0011 (monthly partitions), with rows in it.
+  for (const f of fs.readdirSync(SQL).filter((f) => f < '0011').sort())
+    for (const stmt of splitStatements(fs.readFileSync(path.join(SQL, f), 'utf8'))) await ch.command({ query: stmt });
+  await insert([fact('c1', NOW - 2 * DAY, 1), fact('c2', NOW - 2 * DAY + 1000, 1)]);
+  await insert([fact('c1', NOW - 2 * DAY, 2, { wait_ms: 12_000 })]);
+});
+afterAll(async () => ch?.close());
+
+describe('history facts by day', () => {
+  it('the migration moves the rows to day partitions, keeping versions and keys', async () => {
+    await migrate(ch);
+    const [t] = await rows<{ partition_key: string }>(`SELECT partition_key FROM system.tables WHERE database = currentDatabase() AND name = 'hist_contact_facts'`);
+    expect(t.partition_key).toBe('toYYYYMMDD(time)');
+    const [a] = await rows<{ partition_key: string }>(`SELECT partition_key FROM system.tables WHERE database = currentDatabase() AND name = 'hist_agent_states'`);
+    expect(a.partition_key).toBe('toYYYYMMDD(start)');
+    expect(await finalRows()).toEqual([{ contact_id: 'c1', wait_ms: 12_000 }, { contact_id: 'c2', wait_ms: 10_000 }]);
+    const left = await rows<{ name: string }>(`SELECT name FROM system.tables WHERE database = currentDatabase() AND name LIKE 'hist_%by_%'`);
+    expect(left).toEqual([]);
+  });
+
+  it('compacts settled days into one part, never today or a day still written to', async () => {
+    const old = '20261122';
+    const today = '20261124';
+    await insert([fact('c3', NOW - 2 * DAY + 2000, 1)]);
+    await insert([fact('c3', NOW - 2 * DAY + 2000, 2, { deleted: 1 })]); // c3's fact moved away
+    await insert([fact('t1', NOW - 3_600_000, 1)]);
+    await insert([fact('t1', NOW - 3_600_000, 2, { wait_ms: 5_000 })]);
+    expect(await parts(old)).toBeGreaterThan(1);
+    expect(await parts(today)).toBe(2);
+
+    // Parts just written: not settled yet.
+    expect(await compactSettled(ch, { now: Date.now(), quietMs: 600_000 })).toEqual([]);
+
+    const done = await compactSettled(ch, { now: NOW, quietMs: 0 });
+    expect(done).toEqual([{ table: 'hist_contact_facts', partition: old }]);
+    expect(await parts(old)).toBe(1);
+    expect(await parts(today)).toBe(2);
+    // One part, and FINAL still drops the deleted key and keeps the newest versions.
+    expect(await finalRows()).toEqual([
+      { contact_id: 'c1', wait_ms: 12_000 },
+      { contact_id: 'c2', wait_ms: 10_000 },
+      { contact_id: 't1', wait_ms: 5_000 },
+    ]);
+    // Nothing left to do on the next round.
+    expect(await compactSettled(ch, { now: NOW, quietMs: 0 })).toEqual([]);
+  });
+
+  it('a late rewrite of a compacted day is read exactly, and compacted again', async () => {
+    await insert([fact('c2', NOW - 2 * DAY + 1000, 5, { wait_ms: 99_000 })]);
+    expect(await parts('20261122')).toBe(2);
+    expect((await finalRows()).find((r) => r.contact_id === 'c2')).toEqual({ contact_id: 'c2', wait_ms: 99_000 });
+    expect(await compactSettled(ch, { now: NOW, quietMs: 0 })).toEqual([{ table: 'hist_contact_facts', partition: '20261122' }]);
+    expect(await parts('20261122')).toBe(1);
+    expect((await finalRows()).find((r) => r.contact_id === 'c2')).toEqual({ contact_id: 'c2', wait_ms: 99_000 });
+  });
+});
