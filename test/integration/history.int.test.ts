@@ -170,6 +170,13 @@ describe('random scenarios equal a brute-force recomputation', () => {
           from, to, now: NOW, bucket: bucketFn(c.interval, c.offsetH), groupBy: dim === 'none' ? null : (dim as 'queue'),
         });
         const empty = (v: Record<string, number | null>) => Object.values(v).every((x) => x === null || x === 0);
+        // ordered by bucket, then group (byte order of the group, as ClickHouse sorts)
+        const order = r.json.rows.map((row: Record<string, string>) => [Date.parse(row.bucket), dim === 'none' ? '' : row[dim]] as const);
+        for (let i = 1; i < order.length; i++) {
+          const [b0, g0] = order[i - 1];
+          const [b1, g1] = order[i];
+          expect(b0 < b1 || (b0 === b1 && Buffer.compare(Buffer.from(g0), Buffer.from(g1)) < 0), `row ${i} out of order`).toBe(true);
+        }
         const got = new Map<string, Record<string, number | null>>();
         for (const row of r.json.rows) {
           const { bucket, [dim]: g, ...vals } = row;
