@@ -75,12 +75,20 @@ export async function insertRows(
   if (rows.length === 0) return;
   const raw = rawOps.get(ch);
   if (raw) {
-    let body = '';
-    for (const r of rows) body += JSON.stringify(r) + '\n';
-    await raw.insert(table, body, settings);
+    await raw.insert(table, jsonEachRowBody(rows), settings);
     return;
   }
   await ch.insert({ table, values: rows as object[], format: 'JSONEachRow', clickhouse_settings: settings });
+}
+
+/**
+ * A JSONEachRow insert body: ClickHouse's JSONEachRow input also takes one JSON array of
+ * the row objects, and one JSON.stringify of the array costs 1.75 µs per (history fact)
+ * row against 2.9–3.9 µs for one stringify per row joined by newlines
+ * (tmp-prof/jsonbench.ts).
+ */
+export function jsonEachRowBody(rows: readonly object[]): string {
+  return JSON.stringify(rows);
 }
 
 /** Inserts a body already serialised as JSONEachRow (e.g. built in another thread). */

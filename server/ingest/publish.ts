@@ -16,36 +16,43 @@ export interface BusMessage {
 }
 
 export function toMessages(tenant: string, events: BusEvent[]): BusMessage[] {
-  const byType = new Map<string, string[][]>();
+  const byType = new Map<string, BusEvent[]>();
   for (const ev of events) {
-    let groups = byType.get(ev.type);
-    if (!groups) byType.set(ev.type, (groups = []));
-    groups.push([ev.id, JSON.stringify(ev)]);
+    let group = byType.get(ev.type);
+    if (!group) byType.set(ev.type, (group = []));
+    group.push(ev);
   }
   const out: BusMessage[] = [];
-  for (const [type, items] of byType) {
+  const emit = (type: string, ids: string[], data: Buffer) => {
+    const h = crypto.createHash('sha1').update(ids.join('\n')).digest('base64url');
+    out.push({ subject: eventSubject(tenant, type), data, msgID: `${tenant}:${type}:${h}` });
+  };
+  for (const [type, group] of byType) {
+    // The usual case: the whole group fits one message. One JSON.stringify of the array
+    // instead of one per event plus the join: 0.9–1.1 µs/event for this function against
+    // 1.3–1.5 (tmp-prof/vbench.ts, the bench's requests of 500 events).
+    const whole = Buffer.from(JSON.stringify(group));
+    if (whole.length <= MAX_CHUNK_BYTES) {
+      emit(type, group.map((e) => e.id), whole);
+      continue;
+    }
     let ids: string[] = [];
     let parts: string[] = [];
     let bytes = 2;
-    const emit = () => {
-      if (!parts.length) return;
-      const h = crypto.createHash('sha1').update(ids.join('\n')).digest('base64url');
-      out.push({
-        subject: eventSubject(tenant, type),
-        data: Buffer.from(`[${parts.join(',')}]`),
-        msgID: `${tenant}:${type}:${h}`,
-      });
-      ids = [];
-      parts = [];
-      bytes = 2;
-    };
-    for (const [id, json] of items) {
-      if (bytes + json.length + 1 > MAX_CHUNK_BYTES) emit();
-      ids.push(id);
+    for (const ev of group) {
+      const json = JSON.stringify(ev);
+      const len = Buffer.byteLength(json);
+      if (parts.length && bytes + len + 1 > MAX_CHUNK_BYTES) {
+        emit(type, ids, Buffer.from(`[${parts.join(',')}]`));
+        ids = [];
+        parts = [];
+        bytes = 2;
+      }
+      ids.push(ev.id);
       parts.push(json);
-      bytes += Buffer.byteLength(json) + 1;
+      bytes += len + 1;
     }
-    emit();
+    if (parts.length) emit(type, ids, Buffer.from(`[${parts.join(',')}]`));
   }
   return out;
 }

@@ -63,6 +63,18 @@ describe('duplicates', () => {
     const dropped = (await (await fetch(`${fw.url}/metrics`)).text()).match(/fw_writer_duplicates_total (\d+)/);
     expect(Number(dropped![1])).toBeGreaterThanOrEqual(25);
   });
+
+  it('stores ids with quotes, backslashes and control characters once, also when posted again after the window', async () => {
+    const odd = ["q'uote", 'back\\slash', 'new\nline', 'tab\tand\u0000nul', "é'\\'ü", 'emoji-😀'].map((s) => `odd-${s}`);
+    const b = odd.map((id, i) => ({ ...batch('odd', 1)[0], id, contact_id: `odd-c${i}` }));
+    expect((await post(ev, b, fw.admin)).status).toBe(202);
+    await eventually(async () => (await count('odd-')) === odd.length);
+    await new Promise((r) => setTimeout(r, 1_500)); // past JetStream's window: only the writer drops them
+    expect((await post(ev, [...b, ...batch('odd-after', 1)], fw.admin)).status).toBe(202);
+    await eventually(async () => (await count('odd-after-')) === 1);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(await count('odd-')).toBe(odd.length + 1);
+  });
 });
 
 describe('the bus going away', () => {
