@@ -46,22 +46,35 @@ export async function compactSettled(ch: ClickHouseClient, opts: CompactOptions 
   return out;
 }
 
+export interface CompactorOptions extends Omit<CompactOptions, 'now'> {
+  /** how often (default 10 min) */
+  everyMs?: number;
+  /** the first round, after start (default 30 s: start-up has other work) */
+  firstAfterMs?: number;
+}
+
 /** Runs compactSettled every `everyMs` (and once soon after start) until stopped. */
-export function startCompactor(ch: ClickHouseClient, log: Logger, everyMs = 600_000): { stop(): Promise<void> } {
+export function startCompactor(ch: ClickHouseClient, log: Logger, opts: CompactorOptions = {}): { stop(): Promise<void> } {
+  const { everyMs = 600_000, firstAfterMs = 30_000, quietMs } = opts;
   let running: Promise<unknown> = Promise.resolve();
+  let stopped = false;
   const run = () => {
-    running = compactSettled(ch)
-      .then((done) => {
-        if (done.length) log.info({ partitions: done.length }, 'history partitions compacted');
-      })
-      .catch((err) => log.warn({ err: (err as Error).message }, 'history compaction failed; retried next round'));
+    if (stopped) return;
+    running = running.then(() =>
+      compactSettled(ch, { quietMs })
+        .then((done) => {
+          if (done.length) log.info({ partitions: done.length }, 'history partitions compacted');
+        })
+        .catch((err) => log.warn({ err: (err as Error).message }, 'history compaction failed; retried next round')),
+    );
   };
-  const first = setTimeout(run, 30_000);
+  const first = setTimeout(run, firstAfterMs);
   const timer = setInterval(run, everyMs);
   first.unref();
   timer.unref();
   return {
     async stop() {
+      stopped = true;
       clearTimeout(first);
       clearInterval(timer);
       await running;

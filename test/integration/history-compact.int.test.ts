@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/harness.ts';
 import { migrate, openClickHouse, splitStatements, type ClickHouseClient } from '../../server/db/clickhouse.ts';
-import { compactSettled } from '../../server/history/compact.ts';
+import { compactSettled, startCompactor } from '../../server/history/compact.ts';
+import pino from 'pino';
 
 const SQL = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../sql');
 const DAY = 86_400_000;
@@ -86,5 +87,20 @@ describe('history facts by day', () => {
     expect(await compactSettled(ch, { now: NOW, quietMs: 0 })).toEqual([{ table: 'hist_contact_facts', partition: '20261122' }]);
     expect(await parts('20261122')).toBe(1);
     expect((await finalRows()).find((r) => r.contact_id === 'c2')).toEqual({ contact_id: 'c2', wait_ms: 99_000 });
+  });
+
+  it('the history role runs it on a timer, and stops cleanly', async () => {
+    await insert([fact('c4', NOW - 3 * DAY, 1)]);
+    await insert([fact('c4', NOW - 3 * DAY, 2, { wait_ms: 7_000 })]);
+    expect(await parts('20261121')).toBe(2);
+    const compactor = startCompactor(ch, pino({ level: 'silent' }), { everyMs: 100, firstAfterMs: 0, quietMs: 0 });
+    try {
+      const t0 = Date.now();
+      while ((await parts('20261121')) > 1 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 50));
+      expect(await parts('20261121')).toBe(1);
+    } finally {
+      await compactor.stop();
+    }
+    expect((await finalRows()).find((r) => r.contact_id === 'c4')).toEqual({ contact_id: 'c4', wait_ms: 7_000 });
   });
 });
