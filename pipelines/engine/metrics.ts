@@ -24,64 +24,57 @@ export interface ScopeExtras {
 
 export function buildMetrics(kind: ScopeKind, acc: Acc, cachedWaits: number[], now: number, x: ScopeExtras): Metrics {
   const n = acc.n;
-  const p = p90(cachedWaits, acc.w);
-  const nps = ratio(n[F.NPPRO] - n[F.NPDET], n[F.NPN]);
-  if (kind === 'agent' || kind === 'team') {
-    return {
-      answered: n[F.ANS],
-      asa_s: secs(ratio(n[F.WSUM], n[F.ANSW])),
-      wait_p90_s: secs(p),
-      aht_s: secs(ratio(n[F.HSUM], n[F.HN])),
-      fcr: ratio(n[F.FCRN], n[F.FCRD]),
-      agents: x.agents!,
-      occupancy: ratio(x.occO, x.occT),
-      csat: ratio(n[F.CSTOP], n[F.CSN]),
-      csat_avg: ratio(n[F.CSSUM], n[F.CSN]),
-      csat_responses: n[F.CSN],
-      nps: nps === null ? null : nps * 100,
-      nps_responses: n[F.NPN],
-      ces_avg: ratio(n[F.CESUM], n[F.CEN]),
-    };
-  }
-  const div = n[F.ANS] + n[F.ABN] - n[F.ABNS];
-  const waiting = x.waiting;
-  const longest = x.oldest === null ? 0 : Math.max(0, now - x.oldest) / 1000;
-  const asa = secs(ratio(n[F.WSUM], n[F.ANSW]));
-  const aht = secs(ratio(n[F.HSUM], n[F.HN]));
+  // Each KPI once; each shape below only lists which it has, in its key order.
+  const answered = n[F.ANS];
+  const asa_s = secs(ratio(n[F.WSUM], n[F.ANSW]));
+  const wait_p90_s = secs(p90(cachedWaits, acc.w));
+  const aht_s = secs(ratio(n[F.HSUM], n[F.HN]));
   const fcr = ratio(n[F.FCRN], n[F.FCRD]);
-  const frt = secs(ratio(n[F.FRSUM], n[F.FRN]));
+  const csat = ratio(n[F.CSTOP], n[F.CSN]);
+  const csat_avg = ratio(n[F.CSSUM], n[F.CSN]);
+  const csat_responses = n[F.CSN];
+  const npsRatio = ratio(n[F.NPPRO] - n[F.NPDET], n[F.NPN]);
+  const nps = npsRatio === null ? null : npsRatio * 100;
+  const nps_responses = n[F.NPN];
+  const ces_avg = ratio(n[F.CESUM], n[F.CEN]);
+  if (kind === 'agent' || kind === 'team') {
+    const agents = x.agents!;
+    const occupancy = ratio(x.occO, x.occT);
+    return { answered, asa_s, wait_p90_s, aht_s, fcr, agents, occupancy, csat, csat_avg, csat_responses, nps, nps_responses, ces_avg };
+  }
+  const waiting = x.waiting;
+  const longest_wait_s = x.oldest === null ? 0 : Math.max(0, now - x.oldest) / 1000;
+  const arrived = n[F.ARR];
+  const abandoned = n[F.ABN];
+  const abandoned_short = n[F.ABNS];
+  const offered = answered + abandoned;
+  const div = offered - abandoned_short;
+  const service_level = ratio(n[F.SLMET], div);
+  const abandon_rate = ratio(abandoned - abandoned_short, div);
+  const backlog = x.backlog;
+  const backlog_breached = x.breached;
+  const frt_avg_s = secs(ratio(n[F.FRSUM], n[F.FRN]));
+  const tickets_created = n[F.TC];
+  const tickets_solved = n[F.TS];
   if (kind === 'channel') {
     return {
-      waiting, longest_wait_s: longest,
-      arrived: n[F.ARR], answered: n[F.ANS], abandoned: n[F.ABN], abandoned_short: n[F.ABNS], offered: n[F.ANS] + n[F.ABN],
-      service_level: ratio(n[F.SLMET], div), abandon_rate: ratio(n[F.ABN] - n[F.ABNS], div),
-      asa_s: asa, wait_p90_s: secs(p), aht_s: aht, fcr,
-      csat: ratio(n[F.CSTOP], n[F.CSN]), csat_avg: ratio(n[F.CSSUM], n[F.CSN]), csat_responses: n[F.CSN],
-      nps: nps === null ? null : nps * 100, nps_responses: n[F.NPN], ces_avg: ratio(n[F.CESUM], n[F.CEN]),
-      backlog: x.backlog, backlog_breached: x.breached, frt_avg_s: frt, tickets_created: n[F.TC], tickets_solved: n[F.TS],
+      waiting, longest_wait_s, arrived, answered, abandoned, abandoned_short, offered, service_level, abandon_rate,
+      asa_s, wait_p90_s, aht_s, fcr, csat, csat_avg, csat_responses, nps, nps_responses, ces_avg,
+      backlog, backlog_breached, frt_avg_s, tickets_created, tickets_solved,
     };
   }
+  const agents = x.agents!;
+  const occupancy = ratio(x.occO, x.occT);
   if (kind === 'queue') {
     return {
-      waiting, longest_wait_s: longest,
-      arrived: n[F.ARR], answered: n[F.ANS], abandoned: n[F.ABN], abandoned_short: n[F.ABNS], offered: n[F.ANS] + n[F.ABN],
-      service_level: ratio(n[F.SLMET], div), abandon_rate: ratio(n[F.ABN] - n[F.ABNS], div),
-      asa_s: asa, wait_p90_s: secs(p), aht_s: aht, fcr,
-      agents: x.agents!, occupancy: ratio(x.occO, x.occT),
-      csat: ratio(n[F.CSTOP], n[F.CSN]), csat_avg: ratio(n[F.CSSUM], n[F.CSN]), csat_responses: n[F.CSN],
-      nps: nps === null ? null : nps * 100, nps_responses: n[F.NPN], ces_avg: ratio(n[F.CESUM], n[F.CEN]),
-      backlog: x.backlog, backlog_breached: x.breached, frt_avg_s: frt, tickets_created: n[F.TC], tickets_solved: n[F.TS],
-      agents_required: x.agentsRequired ?? null,
+      waiting, longest_wait_s, arrived, answered, abandoned, abandoned_short, offered, service_level, abandon_rate,
+      asa_s, wait_p90_s, aht_s, fcr, agents, occupancy, csat, csat_avg, csat_responses, nps, nps_responses, ces_avg,
+      backlog, backlog_breached, frt_avg_s, tickets_created, tickets_solved, agents_required: x.agentsRequired ?? null,
     };
   }
   return {
-    waiting, longest_wait_s: longest,
-    arrived: n[F.ARR], answered: n[F.ANS], abandoned: n[F.ABN], abandoned_short: n[F.ABNS], offered: n[F.ANS] + n[F.ABN],
-    service_level: ratio(n[F.SLMET], div), abandon_rate: ratio(n[F.ABN] - n[F.ABNS], div),
-    asa_s: asa, wait_p90_s: secs(p), aht_s: aht, fcr,
-    agents: x.agents!, occupancy: ratio(x.occO, x.occT),
-    csat: ratio(n[F.CSTOP], n[F.CSN]), csat_avg: ratio(n[F.CSSUM], n[F.CSN]), csat_responses: n[F.CSN],
-    nps: nps === null ? null : nps * 100, nps_responses: n[F.NPN], ces_avg: ratio(n[F.CESUM], n[F.CEN]),
-    backlog: x.backlog, backlog_breached: x.breached, frt_avg_s: frt, tickets_created: n[F.TC], tickets_solved: n[F.TS],
+    waiting, longest_wait_s, arrived, answered, abandoned, abandoned_short, offered, service_level, abandon_rate,
+    asa_s, wait_p90_s, aht_s, fcr, agents, occupancy, csat, csat_avg, csat_responses, nps, nps_responses, ces_avg,
+    backlog, backlog_breached, frt_avg_s, tickets_created, tickets_solved,
   };
 }
