@@ -1,7 +1,8 @@
-// GET /v1/history: one ClickHouse query per source family (contact facts by time axis,
-// agent intervals, feedback and ticket events), each grouped by (bucket, group), then
-// merged here into rows and turned into KPIs with the formulas of kpis.md. Every value
-// is a bound parameter; only fixed SQL fragments chosen from closed sets are spliced.
+// GET /v1/history as one ClickHouse statement: a query per source family (contact facts
+// by time axis, agent intervals, feedback and ticket events), each grouped by (bucket,
+// group), summed together and turned into the KPIs of kpis.md; ClickHouse also writes the
+// response body. Every value is a bound parameter; only fixed SQL fragments chosen from
+// closed sets are spliced.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRaw } from '../db/clickhouse.ts';
 import type { ParsedHistory } from './params.ts';
@@ -21,10 +22,6 @@ export interface HistoryRequest extends Omit<ParsedHistory, 'format'> {
   policies: QueuePolicies;
   now: number;
 }
-
-export type HistoryRow = Record<string, string | number | null>;
-
-type Sums = Record<string, number>;
 
 const FACT_COLS: Record<Dim, string> = { queue: 'queue', channel: 'channel', team: 'team', agent: 'agent_id' };
 

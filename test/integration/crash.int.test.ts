@@ -2,7 +2,6 @@
 // its default set-up (private nats-server, embedded chDB) is SIGKILLed right after the
 // 202s and started again; every accepted event must end up in ClickHouse, once.
 import { afterAll, describe, expect, it } from 'vitest';
-import pino from 'pino';
 import { spawnFloorwatch, tempDir, eventually, post, ADMIN_KEY, type ChildFloorwatch } from '../support/harness.ts';
 import { openClickHouse } from '../../server/db/clickhouse.ts';
 
