@@ -1,7 +1,7 @@
 // Maps a bus event to its row in `events` (sql/0001_events.sql).
 import type { BusEvent } from '../events/schema.ts';
 
-/** A full row: every column spelled out (tools that insert column lists rely on it). */
+/** The columns of `events`, as the writer sends them. */
 export interface EventRow {
   tenant: string;
   type: string;
@@ -31,44 +31,9 @@ export interface EventRow {
   payload: string;
 }
 
-/** The row with the empty columns left out (they take their defaults). */
+/** A row with the empty columns left out (they take their defaults). */
 export type SparseEventRow = Pick<EventRow, 'tenant' | 'type' | 'time' | 'id' | 'received_at' | 'payload'> &
   Partial<EventRow>;
-
-export function eventRow(ev: BusEvent): EventRow {
-  const e = ev as Record<string, unknown>;
-  const s = (k: string) => (typeof e[k] === 'string' ? (e[k] as string) : '');
-  const n = (k: string) => (typeof e[k] === 'number' ? (e[k] as number) : null);
-  const due = s('first_response_due');
-  return {
-    tenant: ev.tenant,
-    type: ev.type,
-    time: ev.ts,
-    id: ev.id,
-    received_at: ev.received_at,
-    contact_id: s('contact_id'),
-    ticket_id: s('ticket_id'),
-    queue: s('queue'),
-    to_queue: s('to_queue'),
-    channel: s('channel'),
-    agent_id: s('agent_id'),
-    customer_id: s('customer_id'),
-    team: s('team'),
-    state: s('state'),
-    reason: s('reason'),
-    survey: s('survey'),
-    score: n('score'),
-    priority: n('priority'),
-    wait_ms: n('wait_ms'),
-    hold_ms: n('hold_ms'),
-    resolved: typeof e.resolved === 'boolean' ? e.resolved : null,
-    first_response_due: due ? Date.parse(due) : null,
-    comment: s('comment'),
-    language: s('language'),
-    attrs: (e.attrs as Record<string, string>) ?? {},
-    payload: payloadOf(ev),
-  };
-}
 
 const STRING_COLUMNS = [
   'contact_id', 'ticket_id', 'queue', 'to_queue', 'channel', 'agent_id', 'customer_id', 'team', 'state', 'reason',

@@ -24,8 +24,6 @@ export interface WriterOptions {
   durable?: string;
   maxRows?: number;
   maxDelayMs?: number;
-  /** extra per-batch sinks (e.g. history facts) run after events are stored */
-  afterStore?: (events: BusEvent[]) => Promise<void>;
 }
 
 // Short enough that messages delivered to a writer that crashed come back quickly, long
@@ -65,7 +63,7 @@ export class EventWriter {
   private stopping = false;
   private lag = { pending: -1, seconds: 0 };
   private lagTimer: NodeJS.Timeout | null = null;
-  private readonly o: Required<Omit<WriterOptions, 'afterStore'>> & Pick<WriterOptions, 'afterStore'>;
+  private readonly o: Required<WriterOptions>;
   private m;
 
   constructor(opts: WriterOptions) {
@@ -193,7 +191,6 @@ export class EventWriter {
     for (let attempt = 1; ; attempt++) {
       try {
         const stored = await this.insert(p);
-        if (this.o.afterStore) await this.o.afterStore(batch.flatMap((x) => x.events));
         for (const x of batch) x.msg.ack();
         this.lastStored = new Set(p.rows.map((r) => key(r.tenant, r.id)));
         this.m.rows.inc({}, stored);

@@ -1,7 +1,7 @@
 // npm run bench:history — loads ~10 M events (90 days, 200 queues, 2,000 agents) into
 // embedded chDB and times the history API over HTTP.
 // Load path: events are generated in JS day by day and bulk-inserted (JSONEachRow) into
-// `events` with the writer's own row mapping (eventRow); the facts are computed with the
+// `events` with the writer's own row mapping (sparseEventRow); the facts are computed with the
 // pipeline's pure functions (contactSegments, agentIntervals, segmentFacts) and inserted
 // the same way. Skipped versus the live path: NATS and the writer's duplicate lookup.
 // Options: --days=N (default 90), --agents=N (default 2000), --runs=N (default 15),
@@ -10,7 +10,8 @@ import fs from 'node:fs';
 import { spawn } from 'node:child_process';
 import { startFloorwatch, startTestNats, tempDir } from '../support/harness.ts';
 import { historyArea } from '../../server/history/area.ts';
-import { eventRow } from '../../pipelines/writer/event-row.ts';
+import { sparseEventRow } from '../../pipelines/writer/event-row.ts';
+import { insertRows } from '../../server/db/clickhouse.ts';
 import type { BusEvent } from '../../pipelines/events/schema.ts';
 import { contactSegments } from '../../pipelines/history/segments.ts';
 import { agentIntervals, type AgentInterval } from '../../pipelines/history/agent-intervals.ts';
@@ -168,9 +169,9 @@ async function main() {
         facts.push(...segmentFacts(TENANT, s, s.agent_id ? teamOf(s.agent_id) : '', 1));
       }
     const tg = performance.now();
-    // The writer's row mapping, sent as compact arrays (no keys): less to parse in bulk.
+    // Events as the writer stores them; the facts as compact arrays (no keys): less to parse in bulk.
     await Promise.all([
-      compactInsert(ch, 'events', evs.map(eventRow)),
+      insertRows(ch, 'events', evs.map(sparseEventRow)),
       compactInsert(ch, 'hist_contact_facts', facts),
       compactInsert(ch, 'hist_agent_states', ivRows),
     ]);
