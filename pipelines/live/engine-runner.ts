@@ -52,7 +52,8 @@ export class EngineRunner {
   private ext = new Map<string, Map<string, Partial<Record<Window, Metrics>>>>();
   private lastSeq = 0;
   private savedSeq = 0;
-  private saving = false;
+  /** the save in progress, if any */
+  private saving: Promise<void> | null = null;
   private lastFull = 0;
   private enc = new TextEncoder();
   private readonly now: () => number;
@@ -194,9 +195,13 @@ export class EngineRunner {
     if (n) this.o.log.info({ tenants: n, seq: this.lastSeq }, 'engine restored from snapshot');
   }
 
-  async save(): Promise<void> {
-    if (this.lastSeq === this.savedSeq || this.saving) return;
-    this.saving = true;
+  /** Saves the state if it moved; joins a save already in progress. */
+  save(): Promise<void> {
+    if (!this.saving && this.lastSeq !== this.savedSeq) this.saving = this.saveNow().finally(() => (this.saving = null));
+    return this.saving ?? Promise.resolve();
+  }
+
+  private async saveNow(): Promise<void> {
     const seq = this.lastSeq;
     const now = this.now();
     let body = '';
@@ -207,8 +212,6 @@ export class EngineRunner {
       this.savedSeq = seq;
     } catch (err) {
       this.o.log.warn({ err: (err as Error).message }, 'engine snapshot not saved; will retry');
-    } finally {
-      this.saving = false;
     }
   }
 
@@ -217,7 +220,7 @@ export class EngineRunner {
     for (const s of this.subs) s.unsubscribe();
     await this.messages?.close().catch(() => {});
     if (!this.o.saveEveryMs) return;
-    while (this.saving) await new Promise((r) => setTimeout(r, 20));
+    await this.saving; // then once more, up to the last event applied
     await this.save();
   }
 }

@@ -148,7 +148,6 @@ export class LiveSession {
     return n;
   }
 
-
   close() {
     clearInterval(this.heartbeat);
     this.kpis.listeners.delete(this.listener);
