@@ -45,7 +45,8 @@ export interface Runtime {
 
 export async function startRuntime(config: Config, log: Logger, areas: Area[] = []): Promise<Runtime> {
   const metrics = new Registry();
-  // Every role shares this process's event loop: a long task anywhere delays everything.
+  // This thread's event loop answers HTTP and WebSockets and serves the role threads'
+  // ClickHouse calls: a long task here delays all of them.
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   const ld = metrics.gauge('fw_event_loop_delay_ms', 'event loop delay over the last minute (p50, p99, max)');

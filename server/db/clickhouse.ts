@@ -37,7 +37,7 @@ export async function openClickHouse(config: Pick<Config, 'clickhouse' | 'dataDi
     insert: async (table, values, settings) => {
       await connection.chdb.rawInsert({
         table,
-        values: values as string,
+        values, // string or bytes: chDB takes either without copying
         format: 'JSONEachRow',
         settings: { date_time_input_format: 'best_effort', ...settings },
       });
@@ -62,9 +62,9 @@ export function setRawOps(ch: ClickHouseClient, ops: RawOps): void {
 }
 
 /**
- * Inserts rows as JSONEachRow. Embedded, the JSON lines go to chDB's raw insert (the
- * client's generic path builds one SQL string of the whole body: measured 22k rows/s
- * against 56k here); against a server, the ordinary client insert.
+ * Inserts rows as JSONEachRow. Embedded (or from a role thread), the body goes to chDB's
+ * raw insert (the client's generic path builds one SQL string of the whole body: measured
+ * 22k rows/s against 56k here); against a server, the ordinary client insert.
  */
 export async function insertRows(
   ch: ClickHouseClient,

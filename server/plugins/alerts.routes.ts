@@ -1,7 +1,6 @@
 // /v1/alerts: rules (admin), firing alerts and recent transitions (read), silences and
 // acknowledgements. Rules, silences, acks and alert state live in NATS KV, so any node
 // answers; transitions are read from ClickHouse.
-import type { AlertFields } from '../../pipelines/alerts/transition-log.ts';
 import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
@@ -26,6 +25,7 @@ import { targetProblem, type LookupAll } from '../../pipelines/alerts/target-saf
 import type { AlertState } from '../../pipelines/alerts/evaluator.ts';
 import type { Ack, Silence } from '../../pipelines/alerts/silences.ts';
 import { liveAlert, type AlertEngine } from '../../pipelines/alerts/alert-engine.ts';
+import type { AlertFields } from '../../pipelines/alerts/transition-log.ts';
 
 const SilenceBody = Type.Object(
   {

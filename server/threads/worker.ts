@@ -42,7 +42,7 @@ const jsonLines = (text: string) => text.split('\n').filter(Boolean).map((l) => 
 
 /**
  * The part of @clickhouse/client the roles use, over the main thread's client: query
- * (JSON, JSONEachRow or any text format) and insert (JSONEachRow); insertRows,
+ * (`.json()` of JSON or the *EachRow formats) and insert (JSONEachRow); insertRows,
  * insertRaw and queryRaw take the byte path (setRawOps).
  */
 function remoteClickHouse(): ClickHouseClient {
@@ -55,7 +55,6 @@ function remoteClickHouse(): ClickHouseClient {
       const asArray = format === 'JSONEachRow' && !/\bSETTINGS\b/i.test(p.query);
       const bytes = await query(`${p.query}${asArray ? ARRAY_OF_ROWS : ''} FORMAT ${format}`, p.query_params);
       return {
-        text: async () => (asArray ? (JSON.parse(dec.decode(bytes)) as unknown[]).map((r) => JSON.stringify(r) + '\n').join('') : dec.decode(bytes)),
         json: async () => (/EachRow$/.test(format) && !asArray ? jsonLines(dec.decode(bytes)) : JSON.parse(dec.decode(bytes))),
       };
     },
@@ -144,7 +143,6 @@ port.on('message', (m: ToThread) => {
       for (const k of maps) k.close();
       await bus?.close().catch(() => {});
       process.exit(0); // ends this thread only; the host waits for its exit
-
     })();
   }
 });
