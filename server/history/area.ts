@@ -23,6 +23,9 @@ export function historyArea(opts: HistoryOptions = {}): Area {
         // A setting, not a migration: it may change between starts.
         await svc.ch.command({ query: `ALTER TABLE hist_contact_facts MODIFY TTL toDateTime(time) + toIntervalDay(${ttl})` });
         await svc.ch.command({ query: `ALTER TABLE hist_agent_states MODIFY TTL toDateTime(end) + toIntervalDay(${ttl})` });
+        // An hour later than the facts of its hour: the facts' TTL changes their part
+        // first, so a day is never read from rollup rows its facts no longer have.
+        await svc.ch.command({ query: `ALTER TABLE hist_queue_hourly MODIFY TTL hour + toIntervalDay(${ttl}) + toIntervalHour(1)` });
       }
       if (opts.consumer === false || !svc.config.roles.has('writer')) return;
       // In its own thread: it parses every contact event and rebuilds facts per batch.

@@ -7,6 +7,7 @@
 // day, which is then merged at read time again until the next compaction.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from 'pino';
+import { rollupSettled } from './rollup.ts';
 
 export const COMPACTED_TABLES = ['hist_contact_facts', 'hist_agent_states'] as const;
 
@@ -53,7 +54,10 @@ export interface CompactorOptions extends Omit<CompactOptions, 'now'> {
   firstAfterMs?: number;
 }
 
-/** Runs compactSettled every `everyMs` (and once soon after start) until stopped. */
+/**
+ * Runs compactSettled, then rollupSettled (rollup.ts: the hourly queue rollup of the days
+ * now one part), every `everyMs` (and once soon after start) until stopped.
+ */
 export function startCompactor(ch: ClickHouseClient, log: Logger, opts: CompactorOptions = {}): { stop(): Promise<void> } {
   const { everyMs = 600_000, firstAfterMs = 30_000, quietMs } = opts;
   let running: Promise<unknown> = Promise.resolve();
@@ -62,8 +66,10 @@ export function startCompactor(ch: ClickHouseClient, log: Logger, opts: Compacto
     if (stopped) return;
     running = running.then(() =>
       compactSettled(ch, { quietMs })
-        .then((done) => {
+        .then(async (done) => {
           if (done.length) log.info({ partitions: done.length }, 'history partitions compacted');
+          const rolled = await rollupSettled(ch, { quietMs });
+          if (rolled.length) log.info({ days: rolled.length }, 'history days rolled up by hour and queue');
         })
         .catch((err) => log.warn({ err: (err as Error).message }, 'history compaction failed; retried next round')),
     );

@@ -7,11 +7,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/harness.ts';
 import { migrate, openClickHouse, splitStatements, type ClickHouseClient } from '../../server/db/clickhouse.ts';
 import { compactSettled, startCompactor } from '../../server/history/compact.ts';
+import { rollupCover, rollupSettled } from '../../server/history/rollup.ts';
 import pino from 'pino';
 
 const SQL = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../sql');
 const DAY = 86_400_000;
-const NOW = Date.parse('2026-11-24T12:00:00Z');
+// "Now" follows the real clock (the parts' modification times are real), at least 2 h
+// into its UTC day so that NOW - 1 h is still "today".
+const NOW = ((t) => Math.max(t, Math.floor(t / DAY) * DAY + 2 * 3_600_000))(Date.now() + 60_000);
+const dayOf = (t: number) => Math.floor(t / DAY) * DAY;
+const ymd = (t: number) => new Date(t).toISOString().slice(0, 10).replace(/-/g, '');
 
 let ch: ClickHouseClient;
 
@@ -54,8 +59,8 @@ describe('history facts by day', () => {
   });
 
   it('compacts settled days into one part, never today or a day still written to', async () => {
-    const old = '20261122';
-    const today = '20261124';
+    const old = ymd(NOW - 2 * DAY);
+    const today = ymd(NOW);
     await insert([fact('c3', NOW - 2 * DAY + 2000, 1)]);
     await insert([fact('c3', NOW - 2 * DAY + 2000, 2, { deleted: 1 })]); // c3's fact moved away
     await insert([fact('t1', NOW - 3_600_000, 1)]);
@@ -82,25 +87,54 @@ describe('history facts by day', () => {
 
   it('a late rewrite of a compacted day is read exactly, and compacted again', async () => {
     await insert([fact('c2', NOW - 2 * DAY + 1000, 5, { wait_ms: 99_000 })]);
-    expect(await parts('20261122')).toBe(2);
+    expect(await parts(ymd(NOW - 2 * DAY))).toBe(2);
     expect((await finalRows()).find((r) => r.contact_id === 'c2')).toEqual({ contact_id: 'c2', wait_ms: 99_000 });
-    expect(await compactSettled(ch, { now: NOW, quietMs: 0 })).toEqual([{ table: 'hist_contact_facts', partition: '20261122' }]);
-    expect(await parts('20261122')).toBe(1);
+    expect(await compactSettled(ch, { now: NOW, quietMs: 0 })).toEqual([{ table: 'hist_contact_facts', partition: ymd(NOW - 2 * DAY) }]);
+    expect(await parts(ymd(NOW - 2 * DAY))).toBe(1);
     expect((await finalRows()).find((r) => r.contact_id === 'c2')).toEqual({ contact_id: 'c2', wait_ms: 99_000 });
   });
 
   it('the history role runs it on a timer, and stops cleanly', async () => {
     await insert([fact('c4', NOW - 3 * DAY, 1)]);
     await insert([fact('c4', NOW - 3 * DAY, 2, { wait_ms: 7_000 })]);
-    expect(await parts('20261121')).toBe(2);
+    expect(await parts(ymd(NOW - 3 * DAY))).toBe(2);
     const compactor = startCompactor(ch, pino({ level: 'silent' }), { everyMs: 100, firstAfterMs: 0, quietMs: 0 });
     try {
       const t0 = Date.now();
-      while ((await parts('20261121')) > 1 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 50));
-      expect(await parts('20261121')).toBe(1);
+      while ((await parts(ymd(NOW - 3 * DAY))) > 1 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 50));
+      expect(await parts(ymd(NOW - 3 * DAY))).toBe(1);
+      // …and then rolls the day up by hour and queue
+      const day = Number(ymd(NOW - 3 * DAY));
+      while (!(await rollupCover(ch, dayOf(NOW - 3 * DAY), dayOf(NOW - 2 * DAY))).days.includes(day) && Date.now() - t0 < 10_000)
+        await new Promise((r) => setTimeout(r, 50));
+      expect((await rollupCover(ch, dayOf(NOW - 3 * DAY), dayOf(NOW - 2 * DAY))).days).toEqual([day]);
     } finally {
       await compactor.stop();
     }
     expect((await finalRows()).find((r) => r.contact_id === 'c4')).toEqual({ contact_id: 'c4', wait_ms: 7_000 });
+  });
+
+  it('rolls a day up again after a late write, and frees the superseded rows a round later', async () => {
+    const d = ymd(NOW - 2 * DAY);
+    await compactSettled(ch, { now: NOW, quietMs: 0 });
+    await rollupSettled(ch, { now: NOW, quietMs: 0 });
+    const partsOf = async () =>
+      (await rows<{ part: string }>(`SELECT DISTINCT part FROM hist_queue_hourly WHERE day = ${d} ORDER BY part`)).map((r) => r.part);
+    const [first] = await partsOf();
+    expect(await partsOf()).toEqual([first]);
+    const answered = async () =>
+      Number((await rows<{ n: number }>(`SELECT sum(answered) AS n FROM hist_queue_hourly WHERE day = ${d} AND part IN (SELECT part FROM hist_rollup_days FINAL)`))[0].n);
+    const before = await answered();
+    await insert([fact('c9', NOW - 2 * DAY + 5000, 1)]); // a new answered contact on that day
+    expect((await rollupCover(ch, dayOf(NOW - 2 * DAY), dayOf(NOW - DAY))).days).toEqual([]); // two parts: read from the facts
+    await compactSettled(ch, { now: NOW, quietMs: 0 });
+    expect((await rollupSettled(ch, { now: NOW, quietMs: 0 })).map((r) => r.day)).toEqual([Number(d)]);
+    expect(await answered()).toBe(before + 1);
+    expect((await rollupCover(ch, dayOf(NOW - 2 * DAY), dayOf(NOW - DAY))).days).toEqual([Number(d)]);
+    expect((await partsOf()).length).toBe(2); // the superseded rows stay for one round…
+    await rollupSettled(ch, { now: NOW, quietMs: 0 });
+    const t0 = Date.now();
+    while ((await partsOf()).length > 1 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 50));
+    expect((await partsOf()).includes(first)).toBe(false); // …and are deleted in the next
   });
 });

@@ -1,0 +1,120 @@
+// The hourly rollup of contact facts by queue (sql/0012): what it holds, how a settled
+// day is rolled up, and which days a query may read from it.
+//
+// Exactness: a day's rollup rows are computed from exactly one facts part, the day's only
+// active part (a settled, compacted day), and are tagged with its name. Any later write to
+// that day (a late event, a TTL merge) makes a new part; from then on the day no longer
+// qualifies and is read from the facts, until the next round recomputes it. So the rollup
+// can be stale but is never read stale. Queries ask once, up front, which days qualify
+// (rollupCover) and read those days from the rollup and every other moment from the facts.
+import type { ClickHouseClient } from '@clickhouse/client';
+
+/**
+ * The rollup's measures as aggregates over contact facts, grouped by (tenant, hour,
+ * queue): the same text builds the rollup and aggregates the facts of the days a query
+ * reads directly, so both sides have one definition. Order = the table's column order.
+ */
+export const QUEUE_HOUR_MEASURES: readonly (readonly [string, string])[] = [
+  ['arrivals', `countIf(kind = 'arrival')`],
+  ['arrived', `countIf(kind = 'arrival' AND start_known = 1)`],
+  ['outcomes', `countIf(kind = 'outcome')`],
+  ['answered', `countIf(kind = 'outcome' AND outcome = 'answered')`],
+  ['answered_w', `countIf(kind = 'outcome' AND outcome = 'answered' AND wait_ms IS NOT NULL)`],
+  ['wait_sum', `toUInt64(ifNull(sumIf(wait_ms, kind = 'outcome' AND outcome = 'answered'), 0))`],
+  // groupArray skips NULLs: the waits that are known, sorted (for thresholds and p90)
+  ['waits', `arraySort(groupArrayIf(assumeNotNull(wait_ms), kind = 'outcome' AND outcome = 'answered' AND wait_ms IS NOT NULL))`],
+  ['abandoned', `countIf(kind = 'outcome' AND outcome = 'abandoned')`],
+  ['abandon_waits', `arraySort(groupArrayIf(assumeNotNull(wait_ms), kind = 'outcome' AND outcome = 'abandoned' AND wait_ms IS NOT NULL))`],
+  ['wrapped', `countIf(kind = 'wrap')`],
+  ['handle_sum', `toUInt64(ifNull(sumIf(handle_ms, kind = 'wrap'), 0))`],
+  ['fcr_d', `countIf(kind = 'wrap' AND resolved IS NOT NULL)`],
+  ['fcr_n', `countIf(kind = 'wrap' AND resolved = true)`],
+];
+
+export const QUEUE_HOUR_AGGS = QUEUE_HOUR_MEASURES.map(([n, e]) => `${e} AS ${n}`).join(',\n  ');
+export const QUEUE_HOUR_COLS = QUEUE_HOUR_MEASURES.map(([n]) => n).join(', ');
+
+/** Days (yyyymmdd, UTC) a query may read from the rollup, with the facts parts they stand for. */
+export interface RollupCover {
+  days: number[];
+  parts: string[];
+}
+
+const ONE_PART_DAYS = `SELECT partition_id, any(name) AS name FROM system.parts
+  WHERE database = currentDatabase() AND table = 'hist_contact_facts' AND active
+  GROUP BY partition_id HAVING count() = 1`;
+
+const yyyymmdd = (ms: number) => Number(new Date(ms).toISOString().slice(0, 10).replace(/-/g, ''));
+
+/** The days in [from, to) whose rollup rows stand for the day's current (only) facts part. */
+export async function rollupCover(ch: ClickHouseClient, from: number, to: number): Promise<RollupCover> {
+  const r = await ch.query({
+    query: `SELECT r.day AS day, r.part AS part FROM (SELECT day, part FROM hist_rollup_days FINAL
+              WHERE day >= {d0:UInt32} AND day <= {d1:UInt32}) AS r
+            INNER JOIN (${ONE_PART_DAYS}) AS p ON toString(r.day) = p.partition_id AND r.part = p.name
+            ORDER BY day`,
+    query_params: { d0: yyyymmdd(from), d1: yyyymmdd(to - 1) },
+    format: 'JSONEachRow',
+  });
+  const rows = await r.json<{ day: number; part: string }>();
+  return { days: rows.map((x) => Number(x.day)), parts: rows.map((x) => x.part) };
+}
+
+export interface RollupOptions {
+  /** leave a day alone while its part is younger than this (default 10 min) */
+  quietMs?: number;
+  /** the clock, ms (tests pin it) */
+  now?: number;
+}
+
+/**
+ * Rolls up every settled day (before today, UTC) whose facts are one part that the
+ * rollup does not stand for yet: inserts its rows tagged with the part, then records the
+ * part for the day. Returns the days done.
+ */
+export async function rollupSettled(ch: ClickHouseClient, opts: RollupOptions = {}): Promise<{ day: number; part: string }[]> {
+  const now = opts.now ?? Date.now();
+  const quietS = Math.floor((opts.quietMs ?? 600_000) / 1000);
+  const r = await ch.query({
+    query: `SELECT toUInt32(partition_id) AS day, any(name) AS part FROM system.parts
+            WHERE database = currentDatabase() AND table = 'hist_contact_facts' AND active
+            GROUP BY partition_id
+            HAVING count() = 1 AND partition_id < {today:String}
+               AND max(modification_time) <= fromUnixTimestamp({now:Int64}) - {quiet:Int64}
+               AND (toUInt32(partition_id), any(name)) NOT IN (SELECT day, part FROM hist_rollup_days FINAL)
+            ORDER BY day`,
+    query_params: { today: String(yyyymmdd(now)), now: Math.floor(now / 1000), quiet: quietS },
+    format: 'JSONEachRow',
+  });
+  const todo = (await r.json<{ day: number; part: string }>()).map((x) => ({ day: Number(x.day), part: x.part }));
+  // Rows a day's current part does not stand for are never read (rollupCover names the
+  // current one); they are deleted a round after they were superseded, so a query that
+  // asked for its cover just before cannot lose them midway. Rows of a round that
+  // stopped before recording its part go the same way.
+  const stale = await ch.query({
+    query: `SELECT DISTINCT day FROM hist_queue_hourly WHERE (day, part) NOT IN (SELECT day, part FROM hist_rollup_days FINAL)`,
+    format: 'JSONEachRow',
+  });
+  for (const { day } of await stale.json<{ day: number }>())
+    await ch.command({
+      query: `ALTER TABLE hist_queue_hourly DELETE WHERE day = {day:UInt32}
+                AND part NOT IN (SELECT part FROM hist_rollup_days FINAL WHERE day = {day:UInt32})`,
+      query_params: { day: Number(day) },
+    });
+  for (const { day, part } of todo) {
+    const p = { day, pid: String(day), part, at: now };
+    await ch.command({
+      query: `INSERT INTO hist_queue_hourly (tenant, day, part, hour, queue, ${QUEUE_HOUR_COLS})
+              SELECT tenant, {day:UInt32}, {part:String}, toStartOfHour(time) AS hour, queue, ${QUEUE_HOUR_AGGS}
+              FROM hist_contact_facts FINAL WHERE _partition_id = {pid:String} AND _part = {part:String}
+              GROUP BY tenant, hour, queue
+              SETTINGS do_not_merge_across_partitions_select_final = 1`,
+      query_params: p,
+    });
+    await ch.command({
+      query: `INSERT INTO hist_rollup_days (day, part, rolled_at) SELECT {day:UInt32}, {part:String}, fromUnixTimestamp64Milli({at:Int64})`,
+      query_params: p,
+    });
+  }
+  return todo;
+}
