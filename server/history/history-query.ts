@@ -7,6 +7,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRaw } from '../db/clickhouse.ts';
 import type { ParsedHistory } from './params.ts';
 import { bucketSql, HISTORY_METRICS, INTERVALS, nextBucketSql, type Dim, type Family, type Interval } from './catalog.ts';
+import { QUEUE_HOUR_AGGS, QUEUE_HOUR_COLS, rollupCover, type RollupCover } from './rollup.ts';
 
 export interface QueuePolicies {
   queues: string[];
@@ -21,6 +22,12 @@ export interface HistoryRequest extends Omit<ParsedHistory, 'format'> {
   tenant: string;
   policies: QueuePolicies;
   now: number;
+  /**
+   * Days to read from the hourly queue rollup (rollup.ts) instead of the contact facts;
+   * only for a request rollupEligible() accepts. null: the facts alone; absent: historyBody
+   * asks rollupCover() when the request is eligible.
+   */
+  rollup?: RollupCover | null;
 }
 
 const FACT_COLS: Record<Dim, string> = { queue: 'queue', channel: 'channel', team: 'team', agent: 'agent_id' };
@@ -151,6 +158,88 @@ function ticketSqls(req: HistoryRequest): string[] {
   ];
 }
 
+const CONTACT_FAMILIES: ReadonlySet<Family> = new Set(['arrival', 'outcome', 'wrap']);
+const HOUR = 3_600_000;
+
+/** Whether every hour boundary in [from, to) of zone `tz` is a UTC hour boundary. */
+export function wholeHourZone(tz: string, from: number, to: number): boolean {
+  const fmt = new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName: 'longOffset' });
+  // Offsets change a few times a year at most and hold for months: one sample a day
+  // (fewer on long ranges, never under ~1,000 samples) sees every offset the range has.
+  const step = Math.max(86_400_000, Math.ceil((to - from) / 1000));
+  for (let t = from; ; t = Math.min(t + step, to - 1)) {
+    const name = fmt.formatToParts(t).find((p) => p.type === 'timeZoneName')?.value ?? '';
+    if (!/^GMT(?:[+-]\d{2}(?::00)?)?$/.test(name)) return false;
+    if (t >= to - 1) return true;
+  }
+}
+
+/**
+ * Whether the contact KPIs of a request can come from the hourly queue rollup: grouped
+ * by queue or not at all, filtered by queue only, buckets of whole hours in a zone whose
+ * hours are UTC hours (the rollup's hours are UTC), and some contact KPI asked for.
+ */
+export function rollupEligible(req: Omit<HistoryRequest, 'rollup'>): boolean {
+  return (
+    (req.groupBy === null || req.groupBy === 'queue') &&
+    Object.keys(req.filters).every((d) => d === 'queue') &&
+    req.interval !== '15m' &&
+    req.metrics.some((m) => CONTACT_FAMILIES.has(HISTORY_METRICS[m].family)) &&
+    wholeHourZone(req.tz, req.from, req.to)
+  );
+}
+
+/**
+ * The contact KPIs of `families` per (bucket, queue) from the hourly rollup: the whole
+ * hours of rolled-up days from hist_queue_hourly, every other moment of [from, to) from
+ * the facts aggregated the same way (QUEUE_HOUR_AGGS). The two sides cover disjoint
+ * hours, so with 1h buckets by queue each row is already one (bucket, group).
+ */
+function queueHourSql(req: HistoryRequest, families: Family[], wantP90: boolean): { sql: string; cols: string[] } {
+  const qf = req.filters.queue ? ' AND queue IN {f_queue:Array(String)}' : '';
+  const kinds = families.map((f) => `'${f}'`).join(', ');
+  // the first branch names the columns (q_*: no clash with the aliases of the sums below)
+  const source = `SELECT hour, queue, ${QUEUE_HOUR_COLS.split(', ').map((c) => `${c} AS q_${c}`).join(', ')} FROM hist_queue_hourly
+      WHERE tenant = {tenant:String} AND day IN {r_days:Array(UInt32)} AND part IN {r_parts:Array(String)}
+        AND hour >= toDateTime(intDiv({r_from:Int64}, 1000)) AND hour < toDateTime(intDiv({r_to:Int64}, 1000))${qf}
+    UNION ALL
+    SELECT toDateTime(toStartOfHour(time)) AS hour, queue, ${QUEUE_HOUR_AGGS}
+      FROM hist_contact_facts FINAL
+      WHERE tenant = {tenant:String} AND kind IN (${kinds}) AND ${RANGE}${qf}
+        AND (toYYYYMMDD(time) NOT IN {r_days:Array(UInt32)}
+             OR time < fromUnixTimestamp64Milli({r_from:Int64}) OR time >= fromUnixTimestamp64Milli({r_to:Int64}))
+      GROUP BY hour, queue`;
+  const present = families.map((f) => ({ arrival: 'q_arrivals > 0', outcome: 'q_outcomes > 0', wrap: 'q_wrapped > 0' })[f as 'arrival']).join(' OR ');
+  const sl = `transform(toString(queue), {p_q:Array(String)}, {p_sl:Array(UInt32)}, {p_dsl:UInt32})`;
+  const short = `transform(toString(queue), {p_q:Array(String)}, {p_short:Array(UInt32)}, {p_dshort:UInt32})`;
+  const unique = req.interval === '1h' && req.groupBy === 'queue';
+  // per row when each row is one (bucket, group); summed over the hours of a bucket otherwise
+  const m: Record<string, [string, string]> = {
+    arrived: ['q_arrived', 'sum(q_arrived)'],
+    answered: ['q_answered', 'sum(q_answered)'],
+    answered_w: ['q_answered_w', 'sum(q_answered_w)'],
+    wait_sum: ['q_wait_sum', 'sum(q_wait_sum)'],
+    sl_met: [`arrayCount(x -> x <= ${sl}, q_waits)`, `sum(arrayCount(x -> x <= ${sl}, q_waits))`],
+    abandoned: ['q_abandoned', 'sum(q_abandoned)'],
+    abandoned_short: [`arrayCount(x -> x < ${short}, q_abandon_waits)`, `sum(arrayCount(x -> x < ${short}, q_abandon_waits))`],
+    p90_ms: ['arrayElement(q_waits, intDiv(9 * q_answered_w + 9, 10))',
+      'arrayElement(arraySort(groupArrayArray(q_waits)), intDiv(9 * sum(q_answered_w) + 9, 10))'],
+    wrapped: ['q_wrapped', 'sum(q_wrapped)'],
+    handle_sum: ['q_handle_sum', 'sum(q_handle_sum)'],
+    fcr_d: ['q_fcr_d', 'sum(q_fcr_d)'],
+    fcr_n: ['q_fcr_n', 'sum(q_fcr_n)'],
+  };
+  const cols = families.flatMap((f) => FAMILY_COLS[f]).filter((c) => wantP90 || c !== 'p90_ms');
+  const sel = cols.map((c) => `${m[c][unique ? 0 : 1]} AS ${c}`).join(', ');
+  const g = req.groupBy === 'queue' ? 'queue' : "''";
+  // In a whole-hour zone a 1h bucket is the UTC hour itself.
+  const b = req.interval === '1h' ? 'toUnixTimestamp(hour)' : bucketSql(req.interval, 'hour');
+  const sql = unique
+    ? `SELECT ${b} AS b, queue AS g, ${sel} FROM (${source}) WHERE ${present}`
+    : `SELECT ${b} AS b, ${g} AS g, ${sel} FROM (${source}) WHERE ${present} GROUP BY b, g`;
+  return { sql, cols };
+}
+
 function params(req: HistoryRequest): Record<string, unknown> {
   const p: Record<string, unknown> = {
     tenant: req.tenant, from: req.from, to: req.to, tz: req.tz, now: req.now,
@@ -158,6 +247,13 @@ function params(req: HistoryRequest): Record<string, unknown> {
     p_dsl: req.policies.defaultSlMs, p_dshort: req.policies.defaultShortMs,
   };
   for (const [d, v] of Object.entries(req.filters)) p[`f_${d}`] = v;
+  if (req.rollup) {
+    p.r_days = req.rollup.days;
+    p.r_parts = req.rollup.parts;
+    // the whole UTC hours inside [from, to): only these are read from the rollup
+    p.r_from = Math.ceil(req.from / HOUR) * HOUR;
+    p.r_to = Math.max(p.r_from as number, Math.floor(req.to / HOUR) * HOUR);
+  }
   return p;
 }
 
@@ -205,12 +301,12 @@ const LABEL_SQL = `concat(formatDateTime(toDateTime(b, {tz:String}), '%Y-%m-%dT%
 export function historySql(req: HistoryRequest): string {
   const families = [...new Set<Family>(req.metrics.map((m) => HISTORY_METRICS[m].family))];
   const branches: { sql: string; cols: string[] }[] = [];
+  const p90 = req.metrics.includes('wait_p90_s');
+  if (req.rollup) branches.push(queueHourSql(req, families.filter((f) => CONTACT_FAMILIES.has(f)), p90));
   for (const f of families) {
+    if (req.rollup && CONTACT_FAMILIES.has(f)) continue;
     if (f === 'arrival' || f === 'wrap') branches.push({ sql: factsSql(req, f, false), cols: FAMILY_COLS[f] });
-    if (f === 'outcome') {
-      const p90 = req.metrics.includes('wait_p90_s');
-      branches.push({ sql: factsSql(req, f, p90), cols: FAMILY_COLS[f].filter((c) => p90 || c !== 'p90_ms') });
-    }
+    if (f === 'outcome') branches.push({ sql: factsSql(req, f, p90), cols: FAMILY_COLS[f].filter((c) => p90 || c !== 'p90_ms') });
     if (f === 'occupancy') branches.push({ sql: occupancySql(req), cols: FAMILY_COLS[f] });
     if (f === 'feedback') branches.push({ sql: feedbackSql(req), cols: FAMILY_COLS[f] });
     if (f === 'tickets') {
@@ -284,6 +380,7 @@ function jsonTemplateSettings(req: HistoryRequest): string {
  * answer is ~25 MB, and decoding it to a JS string and back cost more than computing it.
  */
 export async function historyBody(ch: ClickHouseClient, req: HistoryRequest, format: 'json' | 'csv'): Promise<Buffer> {
+  if (req.rollup === undefined && rollupEligible(req)) req = { ...req, rollup: await rollupCover(ch, req.from, req.to) };
   const sql = format === 'csv' ? `${historySql(req)} FORMAT CSVWithNames` : `${historySql(req)}${jsonTemplateSettings(req)} FORMAT Template`;
   const body = await queryRaw(ch, sql, params(req));
   return Buffer.from(body.buffer, body.byteOffset, body.byteLength);

@@ -8,6 +8,10 @@ import { startFloorwatch, startTestNats, eventually, post, type TestFloorwatch }
 import type { PrivateNats } from '../../pipelines/bus/nats-server.ts';
 import { EVENTS_STREAM } from '../../pipelines/bus/subjects.ts';
 import { historyArea } from '../../server/history/area.ts';
+import { compactSettled } from '../../server/history/compact.ts';
+import { rollupCover, rollupSettled } from '../../server/history/rollup.ts';
+import { historyBody } from '../../server/history/history-query.ts';
+import { BOOTSTRAP_TENANT } from '../../server/auth/keys.ts';
 import { referenceHistory, type RawEvent } from '../unit/history/reference.ts';
 import { disorder, scenario } from '../unit/history/scenario.ts';
 import { TenantEngine } from '../../pipelines/engine/index.ts';
@@ -124,9 +128,57 @@ describe('worked example (kpis.md), window 15m read at 10:10', () => {
   });
 });
 
+const step: Record<string, number> = { '15m': 900_000, '1h': 3_600_000, '1d': 86_400_000 };
+const bucketFn = (interval: string, offsetH: number) => (t: number) => {
+  const off = offsetH * 3_600_000;
+  if (interval !== '1w') return Math.floor((t + off) / step[interval]) * step[interval] - off;
+  const day = Math.floor((t + off) / 86_400_000);
+  return (day - ((day + 3) % 7)) * 86_400_000 - off; // 1970-01-01 was a Thursday
+};
+
+/** The rows of a /v1/history answer equal the brute-force recomputation, in (bucket, group) order. */
+function expectReference(
+  json: { rows: Record<string, any>[] },
+  events: RawEvent[],
+  metrics: string[],
+  o: { from: number; to: number; interval: string; offsetH: number; dim: string; slMs?: Record<string, number>; shortMs?: Record<string, number> },
+) {
+  const { from, to, dim } = o;
+  const ref = referenceHistory(events, metrics, {
+    from, to, now: NOW, slMs: o.slMs, shortMs: o.shortMs, bucket: bucketFn(o.interval, o.offsetH), groupBy: dim === 'none' ? null : (dim as 'queue'),
+  });
+  const empty = (v: Record<string, number | null>) => Object.values(v).every((x) => x === null || x === 0);
+  // ordered by bucket, then group (byte order of the group, as ClickHouse sorts)
+  const order = json.rows.map((row: Record<string, string>) => [Date.parse(row.bucket), dim === 'none' ? '' : row[dim]] as const);
+  for (let i = 1; i < order.length; i++) {
+    const [b0, g0] = order[i - 1];
+    const [b1, g1] = order[i];
+    expect(b0 < b1 || (b0 === b1 && Buffer.compare(Buffer.from(g0), Buffer.from(g1)) < 0), `row ${i} out of order`).toBe(true);
+  }
+  const got = new Map<string, Record<string, number | null>>();
+  for (const row of json.rows) {
+    const { bucket, [dim]: g, ...vals } = row;
+    got.set(`${Date.parse(bucket)}|${dim === 'none' ? '' : g}`, vals);
+  }
+  let compared = 0;
+  for (const [k, want] of ref) {
+    if (empty(want)) continue;
+    const have = got.get(k);
+    expect(have, `row ${k}`).toBeDefined();
+    for (const m of metrics) {
+      if (want[m] === null) expect(have![m], `${k} ${m}`).toBeNull();
+      else expect(have![m], `${k} ${m}`).toBeCloseTo(want[m]!, 9);
+    }
+    compared++;
+  }
+  for (const [k, have] of got) if (!ref.has(k)) expect(empty(have), `unexpected row ${k}`).toBe(true);
+  expect(compared).toBeGreaterThan(0);
+}
+
+const starts = [Date.parse('2026-11-10T08:00:00Z'), Date.parse('2026-11-12T22:30:00Z')];
+const events = starts.flatMap((s, i) => scenario(100 + i, s, { contacts: 70 }));
+
 describe('random scenarios equal a brute-force recomputation', () => {
-  const starts = [Date.parse('2026-11-10T08:00:00Z'), Date.parse('2026-11-12T22:30:00Z')];
-  const events = starts.flatMap((s, i) => scenario(100 + i, s, { contacts: 70 }));
 
   beforeAll(async () => {
     await ingest(disorder(events, 3), 40);
@@ -146,14 +198,6 @@ describe('random scenarios equal a brute-force recomputation', () => {
     { interval: '1d', tz: 'UTC', offsetH: 0 },
     { interval: '1w', tz: 'Asia/Kolkata', offsetH: 5.5 },
   ];
-  const step: Record<string, number> = { '15m': 900_000, '1h': 3_600_000, '1d': 86_400_000 };
-  const bucketFn = (interval: string, offsetH: number) => (t: number) => {
-    const off = offsetH * 3_600_000;
-    if (interval !== '1w') return Math.floor((t + off) / step[interval]) * step[interval] - off;
-    const day = Math.floor((t + off) / 86_400_000);
-    return (day - ((day + 3) % 7)) * 86_400_000 - off; // 1970-01-01 was a Thursday
-  };
-
   for (const c of cases)
     for (const dim of Object.keys(byDim))
       it(`${c.interval} in ${c.tz}, group by ${dim}`, async () => {
@@ -166,35 +210,7 @@ describe('random scenarios equal a brute-force recomputation', () => {
         })}`);
         expect(r.status, r.text).toBe(200);
         expect(r.json).toMatchObject({ interval: c.interval, tz: c.tz });
-        const ref = referenceHistory(events, metrics, {
-          from, to, now: NOW, bucket: bucketFn(c.interval, c.offsetH), groupBy: dim === 'none' ? null : (dim as 'queue'),
-        });
-        const empty = (v: Record<string, number | null>) => Object.values(v).every((x) => x === null || x === 0);
-        // ordered by bucket, then group (byte order of the group, as ClickHouse sorts)
-        const order = r.json.rows.map((row: Record<string, string>) => [Date.parse(row.bucket), dim === 'none' ? '' : row[dim]] as const);
-        for (let i = 1; i < order.length; i++) {
-          const [b0, g0] = order[i - 1];
-          const [b1, g1] = order[i];
-          expect(b0 < b1 || (b0 === b1 && Buffer.compare(Buffer.from(g0), Buffer.from(g1)) < 0), `row ${i} out of order`).toBe(true);
-        }
-        const got = new Map<string, Record<string, number | null>>();
-        for (const row of r.json.rows) {
-          const { bucket, [dim]: g, ...vals } = row;
-          got.set(`${Date.parse(bucket)}|${dim === 'none' ? '' : g}`, vals);
-        }
-        let compared = 0;
-        for (const [k, want] of ref) {
-          if (empty(want)) continue;
-          const have = got.get(k);
-          expect(have, `row ${k}`).toBeDefined();
-          for (const m of metrics) {
-            if (want[m] === null) expect(have![m], `${k} ${m}`).toBeNull();
-            else expect(have![m], `${k} ${m}`).toBeCloseTo(want[m]!, 9);
-          }
-          compared++;
-        }
-        for (const [k, have] of got) if (!ref.has(k)) expect(empty(have), `unexpected row ${k}`).toBe(true);
-        expect(compared).toBeGreaterThan(0);
+        expectReference(r.json, events, metrics, { from, to, interval: c.interval, offsetH: c.offsetH, dim });
       });
 });
 
@@ -316,5 +332,98 @@ describe('live today = history for today', () => {
       }
     }
     expect(compared).toBeGreaterThan(50);
+  });
+});
+
+describe('the hourly queue rollup of settled days (server/history/rollup.ts)', () => {
+  // KPIs the rollup serves (contact facts), with queue policies that differ by queue.
+  const metrics = ['arrived', 'answered', 'abandoned', 'abandoned_short', 'offered', 'service_level', 'abandon_rate', 'asa_s', 'wait_p90_s', 'aht_s', 'fcr'];
+  const cases = [
+    { interval: '1h', tz: 'Europe/Rome', offsetH: 1, dim: 'queue' },
+    { interval: '1h', tz: 'UTC', offsetH: 0, dim: 'none' },
+    { interval: '1d', tz: 'UTC', offsetH: 0, dim: 'queue' },
+  ];
+  const ranges = [
+    [Date.parse('2026-11-10T07:00:00Z'), Date.parse('2026-11-13T06:00:00Z')],
+    [Date.parse('2026-11-10T08:20:00Z'), Date.parse('2026-11-13T01:40:00Z')], // partial first and last hours
+  ];
+  const url = (c: (typeof cases)[number], [from, to]: number[], extra: Record<string, string> = {}) =>
+    `/v1/history?${qs({ metrics: metrics.join(','), from: new Date(from).toISOString(), to: new Date(to).toISOString(), interval: c.interval, tz: c.tz, group_by: c.dim === 'none' ? undefined : c.dim, ...extra })}`;
+  const DAYS = [20261110, 20261112, 20261113];
+  const cover = () => rollupCover(fw.rt.svc.ch, Date.parse('2026-11-09T00:00:00Z'), Date.parse('2026-11-15T00:00:00Z'));
+  const rollUp = async () => {
+    await compactSettled(fw.rt.svc.ch, { quietMs: 0 }); // the real clock: the parts were written just now
+    return rollupSettled(fw.rt.svc.ch, { quietMs: 0 });
+  };
+  const before = new Map<string, string>();
+  const POLICIES = { slMs: { billing: 15_000, tech: 30_000 }, shortMs: { billing: 8_000, tech: 8_000 } };
+
+  beforeAll(async () => {
+    const put = (q: string, sl: number) =>
+      fetch(`${fw.url}/v1/queues/${q}`, { method: 'PUT', headers: { ...fw.admin, 'content-type': 'application/json' }, body: JSON.stringify({ sl_threshold_s: sl, short_abandon_s: 8 }) });
+    expect((await put('billing', 15)).status).toBeLessThan(300);
+    expect((await put('tech', 30)).status).toBeLessThan(300);
+    for (const c of cases) for (const r of ranges) before.set(url(c, r), (await get(url(c, r))).text);
+    before.set(url(cases[0], ranges[0], { queue: 'billing,tech' }), (await get(url(cases[0], ranges[0], { queue: 'billing,tech' }))).text);
+  });
+
+  it('rolls up each settled day once, and then answers byte for byte as the facts alone do', async () => {
+    expect((await cover()).days).toEqual([]);
+    const done = await rollUp();
+    expect(done.map((d) => d.day).filter((d) => d < 20261120)).toEqual(DAYS); // later days: this run's real today, if settled
+    expect((await cover()).days).toEqual(DAYS);
+    expect(await rollupSettled(fw.rt.svc.ch, { quietMs: 0 })).toEqual([]); // nothing new
+    for (const [u, text] of before) {
+      const r = await get(u);
+      expect(r.status).toBe(200);
+      expect(r.text, u).toBe(text);
+    }
+    // …and as the per-kind queries of the facts alone (no rollup source at all) do
+    const policies = { queues: ['billing', 'tech'], slMs: [15_000, 30_000], shortMs: [8_000, 8_000], defaultSlMs: 20_000, defaultShortMs: 5_000 };
+    for (const c of cases)
+      for (const [from, to] of ranges) {
+        const req = { tenant: BOOTSTRAP_TENANT, metrics, from, to, interval: c.interval as '1h', tz: c.tz, groupBy: c.dim === 'none' ? null : ('queue' as const), filters: {}, policies, now: NOW };
+        const facts = (await historyBody(fw.rt.svc.ch, { ...req, rollup: null }, 'json')).toString();
+        expect((await historyBody(fw.rt.svc.ch, req, 'json')).toString()).toBe(facts);
+        expect(JSON.parse(facts).rows.length).toBeGreaterThan(0);
+      }
+  });
+
+  it('the answer really comes from the rollup: a row changed there shows', async () => {
+    const ch = fw.rt.svc.ch;
+    const { parts } = await cover();
+    const u = url(cases[0], ranges[0]);
+    await ch.command({
+      query: `INSERT INTO hist_queue_hourly (tenant, day, part, hour, queue, arrivals, arrived, outcomes, answered)
+              SELECT tenant, day, part, hour, queue, 0, 0, 1, 1000 FROM hist_queue_hourly
+              WHERE day = 20261110 AND part = {p:String} AND queue = 'billing' LIMIT 1`,
+      query_params: { p: parts[0] },
+    });
+    const changed = JSON.parse((await get(u)).text).rows.reduce((s: number, r: any) => s + (r.answered ?? 0), 0);
+    const was = JSON.parse(before.get(u)!).rows.reduce((s: number, r: any) => s + (r.answered ?? 0), 0);
+    expect(changed).toBe(was + 1000);
+    await ch.command({ query: `ALTER TABLE hist_queue_hourly DELETE WHERE answered = 1000 SETTINGS mutations_sync = 1` });
+    expect((await get(u)).text).toBe(before.get(u));
+  });
+
+  it('a late event on a rolled-up day is read from the facts at once, and the day is rolled up again', async () => {
+    const late = scenario(777, Date.parse('2026-11-12T23:00:00Z'), { contacts: 12, prefix: 'late', spanS: 1800, stableTeams: true });
+    await ingest(late, 40);
+    await settled();
+    const all = [...events, ...late];
+    expect((await cover()).days).not.toContain(20261112);
+    for (const c of cases)
+      for (const r of ranges) {
+        const res = await get(url(c, r));
+        expectReference(res.json, all, metrics, { from: r[0], to: r[1], interval: c.interval, offsetH: c.offsetH, dim: c.dim, ...POLICIES });
+      }
+    const again = await rollUp();
+    expect(again.map((d) => d.day)).toContain(20261112);
+    expect((await cover()).days).toEqual(DAYS);
+    for (const c of cases)
+      for (const r of ranges) {
+        const res = await get(url(c, r));
+        expectReference(res.json, all, metrics, { from: r[0], to: r[1], interval: c.interval, offsetH: c.offsetH, dim: c.dim, ...POLICIES });
+      }
   });
 });
