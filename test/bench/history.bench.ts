@@ -21,6 +21,7 @@ import { line, percentile } from './bench-util.ts';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { historyBody } from '../../server/history/history-query.ts';
 import { compactSettled } from '../../server/history/compact.ts';
+import { rollupSettled } from '../../server/history/rollup.ts';
 
 const arg = (k: string, d: number) => Number(process.argv.find((a) => a.startsWith(`--${k}=`))?.slice(k.length + 3) ?? d);
 const DAYS = arg('days', 90);
@@ -115,25 +116,26 @@ async function timeFromClient(url: string, headers: Record<string, string>, runs
   const code = `
     (async () => {
       const [url, headers, runs] = [process.argv[1], JSON.parse(process.argv[2]), Number(process.argv[3])];
-      const ms = []; let bytes = 0; let rowsN = 0;
+      const ms = []; const ttfb = []; let bytes = 0; let rowsN = 0;
       for (let i = 0; i < runs + 1; i++) {
         const s = performance.now();
         const res = await fetch(url, { headers });
+        const h = performance.now() - s;
         const body = await res.text();
         const t = performance.now() - s;
         if (res.status !== 200) { console.log(JSON.stringify({ error: res.status + ' ' + body.slice(0, 300) })); return; }
-        if (i > 0) ms.push(t);
+        if (i > 0) { ms.push(t); ttfb.push(h); }
         bytes = body.length;
         const j = JSON.parse(body);
         rowsN = (j.rows ?? j.items ?? j.events).length;
       }
-      console.log(JSON.stringify({ ms, bytes, rowsN }));
+      console.log(JSON.stringify({ ms, ttfb, bytes, rowsN }));
     })();`;
   const proc = spawn(process.execPath, ['-e', code, url, JSON.stringify(headers), String(runs)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   proc.stdout.on('data', (d) => (out += d));
   await new Promise((resolve) => proc.on('exit', resolve));
-  const r = JSON.parse(out) as { ms: number[]; bytes: number; rowsN: number; error?: string };
+  const r = JSON.parse(out) as { ms: number[]; ttfb: number[]; bytes: number; rowsN: number; error?: string };
   if (r.error) throw new Error(`${url}: ${r.error}`);
   return r;
 }
@@ -189,8 +191,12 @@ async function main() {
   const tc = performance.now();
   const compacted = await compactSettled(ch, { quietMs: 0 });
   const compactS = (performance.now() - tc) / 1000;
+  // …and rolls each compacted day up by hour and queue (server/history/rollup.ts).
+  const tr = performance.now();
+  const rolled = await rollupSettled(ch, { quietMs: 0 });
+  const rollupS = (performance.now() - tr) / 1000;
   const sizes = await (await ch.query({
-    query: `SELECT table, sum(bytes_on_disk) AS b, sum(rows) AS n FROM system.parts WHERE active AND table IN ('events', 'hist_contact_facts', 'hist_agent_states') GROUP BY table`,
+    query: `SELECT table, sum(bytes_on_disk) AS b, sum(rows) AS n FROM system.parts WHERE active AND table IN ('events', 'hist_contact_facts', 'hist_agent_states', 'hist_queue_hourly') GROUP BY table`,
     format: 'JSONEachRow',
   })).json<{ table: string; b: number; n: number }>();
   console.log(`\nhistory benchmark: ${seq.n.toLocaleString()} events, ${segs.toLocaleString()} segments, ${DAYS} days, ${QUEUES} queues, ${AGENTS} agents`);
@@ -200,6 +206,7 @@ async function main() {
     line('  of which inserting', `${(phase.ins / 1000).toFixed(1)} s`);
   }
   line('compaction of settled days', `${compactS.toFixed(1)} s, ${compacted.length} partitions`);
+  line('hourly queue rollup of settled days', `${rollupS.toFixed(1)} s, ${rolled.length} days`);
   line('load rate', `${Math.round(seq.n / loadS).toLocaleString()} ev/s`);
   let total = 0;
   for (const s of sizes) {
@@ -218,16 +225,20 @@ async function main() {
   ];
   console.log('');
   for (const [label, path] of queries) {
-    const { ms, bytes, rowsN } = await timeFromClient(`${fw.url}${path}`, fw.admin, RUNS);
+    const { ms, ttfb, bytes, rowsN } = await timeFromClient(`${fw.url}${path}`, fw.admin, RUNS);
     ms.sort((a, b) => a - b);
+    ttfb.sort((a, b) => a - b);
     const p50 = percentile(ms, 50);
     line(label, `p50 ${p50.toFixed(0)} ms`, '< 300 ms', p50 < 300);
     line('', `p95 ${percentile(ms, 95).toFixed(0)} ms, ${rowsN.toLocaleString()} rows, ${(bytes / 1e6).toFixed(1)} MB`);
+    line('', `first byte p50 ${percentile(ttfb, 50).toFixed(0)} ms`);
   }
   // The same two history queries without HTTP: ClickHouse, including formatting the JSON.
   const pol = { queues: [], slMs: [], shortMs: [], defaultSlMs: 20_000, defaultShortMs: 5_000 };
   const direct: [string, Parameters<typeof historyBody>[1]][] = [
     ['  ClickHouse only: 90 d × 1h by queue', { tenant: TENANT, metrics: ['service_level', 'asa_s'], from: START, to: END, interval: '1h', groupBy: 'queue', filters: {}, tz: 'UTC', policies: pol, now: END }],
+    ['  ClickHouse only: the same from the facts alone', { tenant: TENANT, metrics: ['service_level', 'asa_s'], from: START, to: END, interval: '1h', groupBy: 'queue', filters: {}, tz: 'UTC', policies: pol, now: END, rollup: null }],
+    ['  ClickHouse only: 90 d × 1h by queue, to 12:30 today', { tenant: TENANT, metrics: ['service_level', 'asa_s'], from: START + 1_800_000, to: END + 45_000_000, interval: '1h', groupBy: 'queue', filters: {}, tz: 'UTC', policies: pol, now: END + 45_000_000 }],
     ['  ClickHouse only: 1 d × 15m by agent', { tenant: TENANT, metrics: ['answered', 'asa_s', 'aht_s', 'occupancy'], from: lastDay, to: END, interval: '15m', groupBy: 'agent', filters: {}, tz: 'UTC', policies: pol, now: END }],
   ];
   for (const [label, req] of direct) {
