@@ -8,32 +8,22 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from 'pino';
 import { rollupSettled } from './rollup.ts';
+import { SETTLED_HAVING, settledParams, type SettledOptions } from './settled.ts';
 
 export const COMPACTED_TABLES = ['hist_contact_facts', 'hist_agent_states'] as const;
-
-export interface CompactOptions {
-  /** leave a partition alone while a part of it is younger than this (default 10 min) */
-  quietMs?: number;
-  /** the clock, ms (tests pin it) */
-  now?: number;
-}
 
 /**
  * Merges every settled day partition of the history tables that has more than one part.
  * Today's partition (UTC) is never settled. Returns the partitions compacted.
  */
-export async function compactSettled(ch: ClickHouseClient, opts: CompactOptions = {}): Promise<{ table: string; partition: string }[]> {
-  const now = opts.now ?? Date.now();
-  const quietS = Math.floor((opts.quietMs ?? 600_000) / 1000);
-  const today = new Date(now).toISOString().slice(0, 10).replace(/-/g, '');
+export async function compactSettled(ch: ClickHouseClient, opts: SettledOptions = {}): Promise<{ table: string; partition: string }[]> {
   const r = await ch.query({
     query: `SELECT table, partition_id AS partition FROM system.parts
             WHERE database = currentDatabase() AND active AND table IN {tables:Array(String)}
             GROUP BY table, partition_id
-            HAVING count() > 1 AND partition_id < {today:String}
-               AND max(modification_time) <= fromUnixTimestamp({now:Int64}) - {quiet:Int64}
+            HAVING count() > 1 AND ${SETTLED_HAVING}
             ORDER BY table, partition_id`,
-    query_params: { tables: COMPACTED_TABLES, today, now: Math.floor(now / 1000), quiet: quietS },
+    query_params: { tables: COMPACTED_TABLES, ...settledParams(opts) },
     format: 'JSONEachRow',
   });
   const out = await r.json<{ table: string; partition: string }>();
@@ -47,7 +37,7 @@ export async function compactSettled(ch: ClickHouseClient, opts: CompactOptions 
   return out;
 }
 
-export interface CompactorOptions extends Omit<CompactOptions, 'now'> {
+export interface CompactorOptions extends Omit<SettledOptions, 'now'> {
   /** how often (default 10 min) */
   everyMs?: number;
   /** the first round, after start (default 30 s: start-up has other work) */
@@ -86,4 +76,14 @@ export function startCompactor(ch: ClickHouseClient, log: Logger, opts: Compacto
       await running;
     },
   };
+}
+
+/** Keeps history `days` days: the facts, and the rollup an hour longer than the facts of its hour. */
+export async function applyHistoryTtl(ch: ClickHouseClient, days: number): Promise<void> {
+  const d = Math.floor(days);
+  await ch.command({ query: `ALTER TABLE hist_contact_facts MODIFY TTL toDateTime(time) + toIntervalDay(${d})` });
+  await ch.command({ query: `ALTER TABLE hist_agent_states MODIFY TTL toDateTime(end) + toIntervalDay(${d})` });
+  // The facts' TTL changes their part first, so a day is never read from rollup rows
+  // whose facts are gone (rollup.ts reads a day only while its part is unchanged).
+  await ch.command({ query: `ALTER TABLE hist_queue_hourly MODIFY TTL hour + toIntervalDay(${d}) + toIntervalHour(1)` });
 }

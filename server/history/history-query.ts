@@ -159,6 +159,8 @@ function ticketSqls(req: HistoryRequest): string[] {
 }
 
 const CONTACT_FAMILIES: ReadonlySet<Family> = new Set(['arrival', 'outcome', 'wrap']);
+/** A rollup row has facts of the family (a group exists where the facts path has one). */
+const PRESENT = { arrival: 'q_arrivals > 0', outcome: 'q_outcomes > 0', wrap: 'q_wrapped > 0' } as const;
 const HOUR = 3_600_000;
 
 /** Whether every hour boundary in [from, to) of zone `tz` is a UTC hour boundary. */
@@ -199,7 +201,7 @@ function queueHourSql(req: HistoryRequest, families: Family[], wantP90: boolean)
   const qf = req.filters.queue ? ' AND queue IN {f_queue:Array(String)}' : '';
   const kinds = families.map((f) => `'${f}'`).join(', ');
   // the first branch names the columns (q_*: no clash with the aliases of the sums below)
-  const source = `SELECT hour, queue, ${QUEUE_HOUR_COLS.split(', ').map((c) => `${c} AS q_${c}`).join(', ')} FROM hist_queue_hourly
+  const source = `SELECT hour, queue, ${QUEUE_HOUR_COLS.map((c) => `${c} AS q_${c}`).join(', ')} FROM hist_queue_hourly
       WHERE tenant = {tenant:String} AND day IN {r_days:Array(UInt32)} AND part IN {r_parts:Array(String)}
         AND hour >= toDateTime(intDiv({r_from:Int64}, 1000)) AND hour < toDateTime(intDiv({r_to:Int64}, 1000))${qf}
     UNION ALL
@@ -209,28 +211,24 @@ function queueHourSql(req: HistoryRequest, families: Family[], wantP90: boolean)
         AND (toYYYYMMDD(time) NOT IN {r_days:Array(UInt32)}
              OR time < fromUnixTimestamp64Milli({r_from:Int64}) OR time >= fromUnixTimestamp64Milli({r_to:Int64}))
       GROUP BY hour, queue`;
-  const present = families.map((f) => ({ arrival: 'q_arrivals > 0', outcome: 'q_outcomes > 0', wrap: 'q_wrapped > 0' })[f as 'arrival']).join(' OR ');
+  const present = families.map((f) => PRESENT[f as keyof typeof PRESENT]).join(' OR ');
   const sl = `transform(toString(queue), {p_q:Array(String)}, {p_sl:Array(UInt32)}, {p_dsl:UInt32})`;
   const short = `transform(toString(queue), {p_q:Array(String)}, {p_short:Array(UInt32)}, {p_dshort:UInt32})`;
   const unique = req.interval === '1h' && req.groupBy === 'queue';
-  // per row when each row is one (bucket, group); summed over the hours of a bucket otherwise
-  const m: Record<string, [string, string]> = {
-    arrived: ['q_arrived', 'sum(q_arrived)'],
-    answered: ['q_answered', 'sum(q_answered)'],
-    answered_w: ['q_answered_w', 'sum(q_answered_w)'],
-    wait_sum: ['q_wait_sum', 'sum(q_wait_sum)'],
-    sl_met: [`arrayCount(x -> x <= ${sl}, q_waits)`, `sum(arrayCount(x -> x <= ${sl}, q_waits))`],
-    abandoned: ['q_abandoned', 'sum(q_abandoned)'],
-    abandoned_short: [`arrayCount(x -> x < ${short}, q_abandon_waits)`, `sum(arrayCount(x -> x < ${short}, q_abandon_waits))`],
-    p90_ms: ['arrayElement(q_waits, intDiv(9 * q_answered_w + 9, 10))',
-      'arrayElement(arraySort(groupArrayArray(q_waits)), intDiv(9 * sum(q_answered_w) + 9, 10))'],
-    wrapped: ['q_wrapped', 'sum(q_wrapped)'],
-    handle_sum: ['q_handle_sum', 'sum(q_handle_sum)'],
-    fcr_d: ['q_fcr_d', 'sum(q_fcr_d)'],
-    fcr_n: ['q_fcr_n', 'sum(q_fcr_n)'],
+  // Per row when each row is one (bucket, group); summed over the hours of a bucket
+  // otherwise, except p90, which needs the waits of all those hours together.
+  const perRow: Record<string, string> = {
+    arrived: 'q_arrived', answered: 'q_answered', answered_w: 'q_answered_w', wait_sum: 'q_wait_sum',
+    sl_met: `arrayCount(x -> x <= ${sl}, q_waits)`,
+    abandoned: 'q_abandoned',
+    abandoned_short: `arrayCount(x -> x < ${short}, q_abandon_waits)`,
+    p90_ms: 'arrayElement(q_waits, intDiv(9 * q_answered_w + 9, 10))',
+    wrapped: 'q_wrapped', handle_sum: 'q_handle_sum', fcr_d: 'q_fcr_d', fcr_n: 'q_fcr_n',
   };
+  const summed = (c: string) =>
+    c === 'p90_ms' ? 'arrayElement(arraySort(groupArrayArray(q_waits)), intDiv(9 * sum(q_answered_w) + 9, 10))' : `sum(${perRow[c]})`;
   const cols = families.flatMap((f) => FAMILY_COLS[f]).filter((c) => wantP90 || c !== 'p90_ms');
-  const sel = cols.map((c) => `${m[c][unique ? 0 : 1]} AS ${c}`).join(', ');
+  const sel = cols.map((c) => `${unique ? perRow[c] : summed(c)} AS ${c}`).join(', ');
   const g = req.groupBy === 'queue' ? 'queue' : "''";
   // In a whole-hour zone a 1h bucket is the UTC hour itself.
   const b = req.interval === '1h' ? 'toUnixTimestamp(hour)' : bucketSql(req.interval, 'hour');
@@ -380,7 +378,12 @@ function jsonTemplateSettings(req: HistoryRequest): string {
  * answer is ~25 MB, and decoding it to a JS string and back cost more than computing it.
  */
 export async function historyBody(ch: ClickHouseClient, req: HistoryRequest, format: 'json' | 'csv'): Promise<Buffer> {
-  if (req.rollup === undefined && rollupEligible(req)) req = { ...req, rollup: await rollupCover(ch, req.from, req.to) };
+  if (req.rollup === undefined && rollupEligible(req)) {
+    // No day covered (a range within today, nothing rolled up yet): the per-kind facts
+    // queries, lighter than the rollup-shaped aggregation of the same facts.
+    const cover = await rollupCover(ch, req.from, req.to, req.now);
+    req = { ...req, rollup: cover.days.length ? cover : null };
+  }
   const sql = format === 'csv' ? `${historySql(req)} FORMAT CSVWithNames` : `${historySql(req)}${jsonTemplateSettings(req)} FORMAT Template`;
   const body = await queryRaw(ch, sql, params(req));
   return Buffer.from(body.buffer, body.byteOffset, body.byteLength);

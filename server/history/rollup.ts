@@ -8,6 +8,7 @@
 // can be stale but is never read stale. Queries ask once, up front, which days qualify
 // (rollupCover) and read those days from the rollup and every other moment from the facts.
 import type { ClickHouseClient } from '@clickhouse/client';
+import { dayId, SETTLED_HAVING, settledParams, type SettledOptions } from './settled.ts';
 
 /**
  * The rollup's measures as aggregates over contact facts, grouped by (tenant, hour,
@@ -32,7 +33,7 @@ export const QUEUE_HOUR_MEASURES: readonly (readonly [string, string])[] = [
 ];
 
 export const QUEUE_HOUR_AGGS = QUEUE_HOUR_MEASURES.map(([n, e]) => `${e} AS ${n}`).join(',\n  ');
-export const QUEUE_HOUR_COLS = QUEUE_HOUR_MEASURES.map(([n]) => n).join(', ');
+export const QUEUE_HOUR_COLS = QUEUE_HOUR_MEASURES.map(([n]) => n);
 
 /** Days (yyyymmdd, UTC) a query may read from the rollup, with the facts parts they stand for. */
 export interface RollupCover {
@@ -40,31 +41,30 @@ export interface RollupCover {
   parts: string[];
 }
 
-const ONE_PART_DAYS = `SELECT partition_id, any(name) AS name FROM system.parts
+/** Days of the facts that are one active part, with its name (+ extra HAVING terms). */
+const onePartDays = (having = '') => `SELECT toUInt32(partition_id) AS day, any(name) AS part FROM system.parts
   WHERE database = currentDatabase() AND table = 'hist_contact_facts' AND active
-  GROUP BY partition_id HAVING count() = 1`;
+  GROUP BY partition_id HAVING count() = 1${having}`;
 
-const yyyymmdd = (ms: number) => Number(new Date(ms).toISOString().slice(0, 10).replace(/-/g, ''));
-
-/** The days in [from, to) whose rollup rows stand for the day's current (only) facts part. */
-export async function rollupCover(ch: ClickHouseClient, from: number, to: number): Promise<RollupCover> {
+/**
+ * The days in [from, to) whose rollup rows stand for the day's current (only) facts
+ * part. Days from `now`'s UTC day on are never rolled up: a range that starts there asks
+ * nothing.
+ */
+export async function rollupCover(ch: ClickHouseClient, from: number, to: number, now: number): Promise<RollupCover> {
+  const d0 = Number(dayId(from));
+  const d1 = Math.min(Number(dayId(to - 1)), Number(dayId(now - 86_400_000)));
+  if (d1 < d0) return { days: [], parts: [] };
   const r = await ch.query({
     query: `SELECT r.day AS day, r.part AS part FROM (SELECT day, part FROM hist_rollup_days FINAL
               WHERE day >= {d0:UInt32} AND day <= {d1:UInt32}) AS r
-            INNER JOIN (${ONE_PART_DAYS}) AS p ON toString(r.day) = p.partition_id AND r.part = p.name
+            INNER JOIN (${onePartDays()}) AS p ON r.day = p.day AND r.part = p.part
             ORDER BY day`,
-    query_params: { d0: yyyymmdd(from), d1: yyyymmdd(to - 1) },
+    query_params: { d0, d1 },
     format: 'JSONEachRow',
   });
   const rows = await r.json<{ day: number; part: string }>();
   return { days: rows.map((x) => Number(x.day)), parts: rows.map((x) => x.part) };
-}
-
-export interface RollupOptions {
-  /** leave a day alone while its part is younger than this (default 10 min) */
-  quietMs?: number;
-  /** the clock, ms (tests pin it) */
-  now?: number;
 }
 
 /**
@@ -72,18 +72,13 @@ export interface RollupOptions {
  * rollup does not stand for yet: inserts its rows tagged with the part, then records the
  * part for the day. Returns the days done.
  */
-export async function rollupSettled(ch: ClickHouseClient, opts: RollupOptions = {}): Promise<{ day: number; part: string }[]> {
+export async function rollupSettled(ch: ClickHouseClient, opts: SettledOptions = {}): Promise<{ day: number; part: string }[]> {
   const now = opts.now ?? Date.now();
-  const quietS = Math.floor((opts.quietMs ?? 600_000) / 1000);
   const r = await ch.query({
-    query: `SELECT toUInt32(partition_id) AS day, any(name) AS part FROM system.parts
-            WHERE database = currentDatabase() AND table = 'hist_contact_facts' AND active
-            GROUP BY partition_id
-            HAVING count() = 1 AND partition_id < {today:String}
-               AND max(modification_time) <= fromUnixTimestamp({now:Int64}) - {quiet:Int64}
-               AND (toUInt32(partition_id), any(name)) NOT IN (SELECT day, part FROM hist_rollup_days FINAL)
+    query: `${onePartDays(` AND ${SETTLED_HAVING}
+              AND (toUInt32(partition_id), any(name)) NOT IN (SELECT day, part FROM hist_rollup_days FINAL)`)}
             ORDER BY day`,
-    query_params: { today: String(yyyymmdd(now)), now: Math.floor(now / 1000), quiet: quietS },
+    query_params: settledParams(opts),
     format: 'JSONEachRow',
   });
   const todo = (await r.json<{ day: number; part: string }>()).map((x) => ({ day: Number(x.day), part: x.part }));
@@ -104,7 +99,7 @@ export async function rollupSettled(ch: ClickHouseClient, opts: RollupOptions = 
   for (const { day, part } of todo) {
     const p = { day, pid: String(day), part, at: now };
     await ch.command({
-      query: `INSERT INTO hist_queue_hourly (tenant, day, part, hour, queue, ${QUEUE_HOUR_COLS})
+      query: `INSERT INTO hist_queue_hourly (tenant, day, part, hour, queue, ${QUEUE_HOUR_COLS.join(', ')})
               SELECT tenant, {day:UInt32}, {part:String}, toStartOfHour(time) AS hour, queue, ${QUEUE_HOUR_AGGS}
               FROM hist_contact_facts FINAL WHERE _partition_id = {pid:String} AND _part = {part:String}
               GROUP BY tenant, hour, queue

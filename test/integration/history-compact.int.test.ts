@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/harness.ts';
 import { migrate, openClickHouse, splitStatements, type ClickHouseClient } from '../../server/db/clickhouse.ts';
-import { compactSettled, startCompactor } from '../../server/history/compact.ts';
+import { applyHistoryTtl, compactSettled, startCompactor } from '../../server/history/compact.ts';
 import { rollupCover, rollupSettled } from '../../server/history/rollup.ts';
 import pino from 'pino';
 
@@ -105,9 +105,9 @@ describe('history facts by day', () => {
       expect(await parts(ymd(NOW - 3 * DAY))).toBe(1);
       // …and then rolls the day up by hour and queue
       const day = Number(ymd(NOW - 3 * DAY));
-      while (!(await rollupCover(ch, dayOf(NOW - 3 * DAY), dayOf(NOW - 2 * DAY))).days.includes(day) && Date.now() - t0 < 10_000)
+      while (!(await rollupCover(ch, dayOf(NOW - 3 * DAY), dayOf(NOW - 2 * DAY), NOW)).days.includes(day) && Date.now() - t0 < 10_000)
         await new Promise((r) => setTimeout(r, 50));
-      expect((await rollupCover(ch, dayOf(NOW - 3 * DAY), dayOf(NOW - 2 * DAY))).days).toEqual([day]);
+      expect((await rollupCover(ch, dayOf(NOW - 3 * DAY), dayOf(NOW - 2 * DAY), NOW)).days).toEqual([day]);
     } finally {
       await compactor.stop();
     }
@@ -126,15 +126,24 @@ describe('history facts by day', () => {
       Number((await rows<{ n: number }>(`SELECT sum(answered) AS n FROM hist_queue_hourly WHERE day = ${d} AND part IN (SELECT part FROM hist_rollup_days FINAL)`))[0].n);
     const before = await answered();
     await insert([fact('c9', NOW - 2 * DAY + 5000, 1)]); // a new answered contact on that day
-    expect((await rollupCover(ch, dayOf(NOW - 2 * DAY), dayOf(NOW - DAY))).days).toEqual([]); // two parts: read from the facts
+    expect((await rollupCover(ch, dayOf(NOW - 2 * DAY), dayOf(NOW - DAY), NOW)).days).toEqual([]); // two parts: read from the facts
     await compactSettled(ch, { now: NOW, quietMs: 0 });
     expect((await rollupSettled(ch, { now: NOW, quietMs: 0 })).map((r) => r.day)).toEqual([Number(d)]);
     expect(await answered()).toBe(before + 1);
-    expect((await rollupCover(ch, dayOf(NOW - 2 * DAY), dayOf(NOW - DAY))).days).toEqual([Number(d)]);
+    expect((await rollupCover(ch, dayOf(NOW - 2 * DAY), dayOf(NOW - DAY), NOW)).days).toEqual([Number(d)]);
     expect((await partsOf()).length).toBe(2); // the superseded rows stay for one round…
     await rollupSettled(ch, { now: NOW, quietMs: 0 });
     const t0 = Date.now();
     while ((await partsOf()).length > 1 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 50));
     expect((await partsOf()).includes(first)).toBe(false); // …and are deleted in the next
+  });
+
+  it('HISTORY_TTL_DAYS applies to the facts and, an hour later, to the rollup', async () => {
+    await applyHistoryTtl(ch, 30);
+    const ttl = async (t: string) =>
+      (await rows<{ e: string }>(`SELECT engine_full AS e FROM system.tables WHERE database = currentDatabase() AND name = '${t}'`))[0].e;
+    expect(await ttl('hist_contact_facts')).toMatch(/TTL toDateTime\(time\) \+ toIntervalDay\(30\)/);
+    expect(await ttl('hist_agent_states')).toMatch(/TTL toDateTime\(end\) \+ toIntervalDay\(30\)/);
+    expect(await ttl('hist_queue_hourly')).toMatch(/TTL \(hour \+ toIntervalDay\(30\)\) \+ toIntervalHour\(1\)/);
   });
 });

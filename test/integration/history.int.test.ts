@@ -350,7 +350,7 @@ describe('the hourly queue rollup of settled days (server/history/rollup.ts)', (
   const url = (c: (typeof cases)[number], [from, to]: number[], extra: Record<string, string> = {}) =>
     `/v1/history?${qs({ metrics: metrics.join(','), from: new Date(from).toISOString(), to: new Date(to).toISOString(), interval: c.interval, tz: c.tz, group_by: c.dim === 'none' ? undefined : c.dim, ...extra })}`;
   const DAYS = [20261110, 20261112, 20261113];
-  const cover = () => rollupCover(fw.rt.svc.ch, Date.parse('2026-11-09T00:00:00Z'), Date.parse('2026-11-15T00:00:00Z'));
+  const cover = () => rollupCover(fw.rt.svc.ch, Date.parse('2026-11-09T00:00:00Z'), Date.parse('2026-11-15T00:00:00Z'), Date.now());
   const rollUp = async () => {
     await compactSettled(fw.rt.svc.ch, { quietMs: 0 }); // the real clock: the parts were written just now
     return rollupSettled(fw.rt.svc.ch, { quietMs: 0 });
