@@ -15,7 +15,7 @@ import { dayId, SETTLED_HAVING, settledParams, type SettledOptions } from './set
  * queue): the same text builds the rollup and aggregates the facts of the days a query
  * reads directly, so both sides have one definition. Order = the table's column order.
  */
-export const QUEUE_HOUR_MEASURES: readonly (readonly [string, string])[] = [
+const QUEUE_HOUR_MEASURES: readonly (readonly [string, string])[] = [
   ['arrivals', `countIf(kind = 'arrival')`],
   ['arrived', `countIf(kind = 'arrival' AND start_known = 1)`],
   ['outcomes', `countIf(kind = 'outcome')`],
