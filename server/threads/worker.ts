@@ -13,8 +13,13 @@ import { EngineRunner, type TenantConfigSource } from '../../pipelines/live/engi
 import { EventWriter } from '../../pipelines/writer/writer.ts';
 import { HistoryConsumer } from '../../pipelines/history/consumer.ts';
 import type { FromThread, RoleThreadData, ToThread } from './protocol.ts';
+import { nameThisThread, niceThisThread } from './os-thread.ts';
 
 const data = workerData as RoleThreadData;
+nameThisThread(`fw-${data.role}`);
+// The checkpointer only shortens a restart: when the cores are busy it yields to the
+// roles a user waits on (ingest acks, storage, the live numbers) and catches up after.
+if (data.role === 'engine-checkpoint') niceThisThread(19);
 const port = parentPort!;
 const log = pino({ level: data.logLevel }).child({ role: data.role });
 const metrics = new Registry();
