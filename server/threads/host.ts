@@ -9,6 +9,12 @@ import { insertRaw, queryRaw } from '../db/clickhouse.ts';
 import type { Registry } from '../metrics.ts';
 import type { Services } from '../context.ts';
 import type { FromThread, RoleName, RoleThreadData, ToThread } from './protocol.ts';
+import { PriorityGate } from './query-gate.ts';
+
+/** Whose bound queries go first through the embedded chDB gate (query-gate.ts). */
+const QUERY_PRIORITY: Record<RoleName, number> = { writer: 0, engine: 0, 'engine-checkpoint': 1, history: 1 };
+/** One per process: chDB's parameter slot is process-wide. */
+const embeddedGate = new PriorityGate(2);
 
 const ENTRY = new URL('./worker.ts', import.meta.url).href;
 // Workers do not inherit the TypeScript loader: register it, then load the entry.
@@ -26,7 +32,10 @@ export class RoleThread {
     private log: Logger,
   ) {}
 
-  static start(data: RoleThreadData, svc: { ch: ClickHouseClient; log: Logger; metrics: Registry }): Promise<RoleThread> {
+  static start(
+    data: RoleThreadData,
+    svc: { ch: ClickHouseClient; log: Logger; metrics: Registry; gate: PriorityGate | null },
+  ): Promise<RoleThread> {
     // Of the process's node flags only profiling carries over (the loader is in BOOT).
     const execArgv = process.execArgv.filter((a) => a.startsWith('--cpu-prof') || a.startsWith('--heap-prof'));
     const worker = new Worker(BOOT, { eval: true, workerData: data, execArgv, name: data.role });
@@ -40,7 +49,7 @@ export class RoleThread {
         else if (m.type === 'metrics') {
           t.metricsWaiters.get(m.id)?.(m.text);
           t.metricsWaiters.delete(m.id);
-        } else if (m.type === 'query' || m.type === 'insert') void t.serve(m, svc.ch);
+        } else if (m.type === 'query' || m.type === 'insert') void t.serve(m, svc.ch, svc.gate);
       });
       worker.on('error', (err) => {
         svc.log.error({ err, role: data.role }, 'role thread failed');
@@ -57,11 +66,14 @@ export class RoleThread {
     });
   }
 
-  private async serve(m: Extract<FromThread, { type: 'query' | 'insert' }>, ch: ClickHouseClient) {
+  private async serve(m: Extract<FromThread, { type: 'query' | 'insert' }>, ch: ClickHouseClient, gate: PriorityGate | null) {
     try {
       if (m.type === 'query') {
+        const run = () => queryRaw(ch, m.sql, m.params);
+        const bound = gate !== null && Object.keys(m.params).length > 0;
+        const raw = await (bound ? gate.run(QUERY_PRIORITY[this.data.role], run) : run());
         // A private copy whose buffer can move to the thread without copying again.
-        const body = new Uint8Array(await queryRaw(ch, m.sql, m.params));
+        const body = new Uint8Array(raw);
         this.post({ type: 'reply', id: m.id, body }, [body.buffer]);
       } else {
         await insertRaw(ch, m.table, m.body, m.settings);
@@ -118,6 +130,6 @@ export function startRoleThread(role: RoleName, svc: Services, extra: { fixedNow
       saveEveryMs: config.engineSnapshotMs,
       ...extra,
     },
-    { ch: svc.ch, log: svc.log, metrics: svc.metrics },
+    { ch: svc.ch, log: svc.log, metrics: svc.metrics, gate: config.clickhouse ? null : embeddedGate },
   );
 }
