@@ -75,7 +75,13 @@ async function main() {
   const metrics = async () => {
     const m = await (await fetch(`${url}/metrics`)).text();
     const get = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(m)?.[1] ?? NaN);
-    return { lag: get('fw_writer_lag_seconds'), pending: get('fw_writer_pending_events'), rows: get('fw_writer_rows_total') };
+    return {
+      lag: get('fw_writer_lag_seconds'),
+      pending: get('fw_writer_pending_events'),
+      rows: get('fw_writer_rows_total'),
+      flushes: get('fw_writer_flush_ms_count'),
+      flushMs: get('fw_writer_flush_ms_sum'),
+    };
   };
   await new Promise((res) => setTimeout(res, 1_100));
   const atEnd = await metrics();
@@ -98,6 +104,8 @@ async function main() {
   line('writer lag after the run', `${atEnd.lag.toFixed(2)} s`, '< 5 s', atEnd.lag < 5);
   line('writer pending after the run', `${atEnd.pending} msgs`);
   line('time until everything stored', `${drainS.toFixed(1)} s`);
+  line('writer flushes until then', `${m.flushes} × ${Math.round(m.rows / m.flushes).toLocaleString('en')} rows`);
+  line('  ms per flush (insert + ack)', `${(m.flushMs / m.flushes).toFixed(0)} ms`);
 }
 
 await main();
