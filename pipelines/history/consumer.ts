@@ -114,7 +114,8 @@ export class HistoryConsumer {
   }
 
   /**
-   * Waits until the writer stored the batch. The writer acks a message only after its
+   * Waits until the writer stored the batch, and then while the writer's backlog is above
+   * `yieldAbove` (at most `yieldMaxMs`). The writer acks a message only after its
    * events are stored (or dead-lettered), so once its consumer's ack floor reaches the
    * batch's last stream sequence every event is there: one JetStream request per poll.
    * Without a writer consumer on the stream, polls `event_ids` for the batch's ids as

@@ -137,9 +137,9 @@ export class EventWriter {
   /**
    * Two stages per batch, overlapping between batches: while batch N is inserted
    * (commit), batch N+1 is deduplicated, looked up in `event_ids` and serialised
-   * (prepare). Measured under the ingest benchmark, the stages took ~350 ms (prepare)
-   * and ~600 ms (two inserts) per 20,000 rows one after the other: the writer stored
-   * ~20k events/s while 70–80k/s came in. Inserts stay in order.
+   * (prepare). When this was built the stages took ~350 ms (prepare) and ~600 ms (then
+   * two inserts, now one) per 20,000 rows under the ingest benchmark, one after the
+   * other: the writer stored ~20k events/s while 70–80k/s came in. Inserts stay in order.
    *
    * The lookup of N+1 starts only once N−1 is committed, so the only ids it cannot see
    * are N's: commit(N+1) drops the rows whose ids N stored (`lastStored`).
