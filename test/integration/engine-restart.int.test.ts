@@ -1,8 +1,9 @@
 // After SIGKILL and a new start, GET /v1/kpis shows the same numbers within 5 s: the
 // engine restores its snapshot and replays what came after it, never resetting to zero
 // and never counting twice.
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, expect, it } from 'vitest';
-import { spawnFloorwatch, tempDir, eventually, post, ADMIN_KEY, type ChildFloorwatch } from '../support/harness.ts';
+import { spawnFloorwatch, tempDir, eventually, post, statNice, ADMIN_KEY, type ChildFloorwatch } from '../support/harness.ts';
 import { shiftedExample } from '../support/worked-example.ts';
 
 const dataDir = tempDir('fw-restart-');
@@ -51,4 +52,16 @@ it('restores the same numbers after SIGKILL', async () => {
   expect(after).toEqual(before);
   expect(Date.now() - t0).toBeLessThan(5_000);
   expect(child.output()).toMatch(/engine restored from snapshot/);
+});
+
+// The snapshots above come from the checkpointer, which yields the CPU to the other roles
+// (server/threads/worker.ts): every role thread carries its name, and only it is niced.
+it.runIf(process.platform === 'linux')('runs each role in a named thread, the checkpointer at nice 19', () => {
+  const task = `/proc/${child!.proc.pid}/task`;
+  const threads = new Map<string, number>();
+  for (const tid of readdirSync(task)) {
+    const comm = readFileSync(`${task}/${tid}/comm`, 'utf8').trim();
+    if (comm.startsWith('fw-')) threads.set(comm, statNice(readFileSync(`${task}/${tid}/stat`, 'utf8')));
+  }
+  expect(Object.fromEntries(threads)).toEqual({ 'fw-engine': 0, 'fw-engine-check': 19, 'fw-writer': 0, 'fw-history': 0 });
 });

@@ -133,3 +133,6 @@ export async function post(url: string, body: unknown, headers: Record<string, s
   }
   return { status: res.status, headers: res.headers, json, text };
 }
+
+/** The nice value in a /proc/<pid>/task/<tid>/stat line (field 19; the name may hold spaces). */
+export const statNice = (stat: string): number => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);

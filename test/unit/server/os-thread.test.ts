@@ -3,9 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
+import { statNice } from '../../support/harness.ts';
 
 const linux = process.platform === 'linux';
-const statNice = (stat: string) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
 
 describe.runIf(linux)('os-thread', () => {
   it('names and renices the calling thread only', async () => {
