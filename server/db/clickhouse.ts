@@ -114,6 +114,17 @@ export async function queryRaw(ch: ClickHouseClient, query: string, params: Reco
   return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
 }
 
+/**
+ * ClickHouse's numeric error code of a failed call, as a string ('' when there is none):
+ * embedded chDB's errors carry it as `clickhouseCode` (their `code` names the call,
+ * e.g. CHDB_INSERT), the server client's as `code`.
+ */
+export function clickhouseErrorCode(err: unknown): string {
+  const e = err as { clickhouseCode?: number; code?: string | number } | null;
+  const c = e?.clickhouseCode ?? e?.code;
+  return c === undefined || c === null ? '' : String(c);
+}
+
 /** Splits a migration file into statements (`;` at the end of a line ends one). */
 export function splitStatements(sql: string): string[] {
   return sql

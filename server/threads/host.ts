@@ -5,7 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { insertRaw, queryRaw } from '../db/clickhouse.ts';
+import { clickhouseErrorCode, insertRaw, queryRaw } from '../db/clickhouse.ts';
 import type { Registry } from '../metrics.ts';
 import type { Services } from '../context.ts';
 import type { FromThread, RoleName, RoleThreadData, ToThread } from './protocol.ts';
@@ -80,8 +80,8 @@ export class RoleThread {
         this.post({ type: 'reply', id: m.id });
       }
     } catch (err) {
-      const e = err as { message: string; code?: string };
-      this.post({ type: 'reply', id: m.id, error: { message: e.message, code: e.code === undefined ? undefined : String(e.code) } });
+      const code = clickhouseErrorCode(err);
+      this.post({ type: 'reply', id: m.id, error: { message: (err as Error).message, code: code === '' ? undefined : code } });
     }
   }
 

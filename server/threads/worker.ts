@@ -31,7 +31,11 @@ function call(m: { type: 'query'; sql: string; params: Record<string, unknown> }
   return new Promise((resolve, reject) => {
     pending.set(id, { resolve, reject });
     const msg = { ...m, id } as FromThread;
-    port.postMessage(msg, m.type === 'insert' ? [m.body.buffer as ArrayBuffer] : []);
+    // An insert body that is the whole of its buffer is handed over, not copied: the
+    // caller must not use it again (a slice of a shared buffer, e.g. Node's Buffer pool,
+    // is copied instead).
+    const own = m.type === 'insert' && m.body.byteOffset === 0 && m.body.byteLength === m.body.buffer.byteLength;
+    port.postMessage(msg, own ? [m.body.buffer as ArrayBuffer] : []);
   });
 }
 
