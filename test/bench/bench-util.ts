@@ -1,4 +1,5 @@
 // Shared by the benchmarks: percentiles, a keep-alive HTTP load loop, and the report line.
+import fs from 'node:fs';
 import http from 'node:http';
 
 export function percentile(sorted: number[], p: number): number {
@@ -60,4 +61,55 @@ export async function postAll(
   agent.destroy();
   latencies.sort((a, b) => a - b);
   return { latencies, statuses, seconds };
+}
+
+/**
+ * CPU time per thread (Linux /proc) of a process and its children (the private
+ * nats-server), by thread name: role threads are named fw-<role>. The main thread is
+ * "main"; Node's unnamed helper threads (V8's GC workers, libuv's pool where chDB runs
+ * inserts and queries) are summed as "node (helpers)". Empty where /proc is missing.
+ */
+export function threadCpu(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  const tick = 100; // USER_HZ on Linux
+  let pids: number[];
+  try {
+    pids = [pid, ...fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).filter((p) => ppidOf(p) === pid)];
+  } catch {
+    return out;
+  }
+  for (const p of pids) {
+    let tids: string[] = [];
+    try {
+      tids = fs.readdirSync(`/proc/${p}/task`);
+    } catch {
+      continue;
+    }
+    for (const t of tids) {
+      try {
+        const s = fs.readFileSync(`/proc/${p}/task/${t}/stat`, 'utf8');
+        const name = s.slice(s.indexOf('(') + 1, s.lastIndexOf(')'));
+        const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+        const label = p !== pid ? name : Number(t) === pid ? 'main' : name === 'node' ? 'node (helpers)' : name;
+        out.set(label, (out.get(label) ?? 0) + (Number(f[11]) + Number(f[12])) / tick);
+      } catch {
+        /* the thread ended */
+      }
+    }
+  }
+  return out;
+}
+
+function ppidOf(p: number): number {
+  try {
+    const s = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+    return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return -1;
+  }
+}
+
+/** CPU seconds per thread name spent between two threadCpu() readings, largest first. */
+export function cpuBetween(a: Map<string, number>, b: Map<string, number>): [string, number][] {
+  return [...b].map(([k, v]) => [k, v - (a.get(k) ?? 0)] as [string, number]).filter(([, v]) => v > 0.005).sort((x, y) => y[1] - x[1]);
 }
