@@ -1,5 +1,7 @@
 // The writer role: a durable JetStream consumer that stores events in ClickHouse in
 // batches (by size and time), acknowledging a message only after its rows are stored.
+// It passes the messages' own bytes to ClickHouse, which maps events to rows
+// (pipelines/writer/events-in.ts); JavaScript only reads ids, to drop duplicates.
 // A failing insert is retried with backoff (messages kept "in progress" meanwhile);
 // a message that can never be stored goes to the dead-letter stream.
 import crypto from 'node:crypto';
@@ -10,9 +12,9 @@ import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.ts';
 import { dlqSubject, EVENTS_STREAM } from '../bus/subjects.ts';
 import type { BusEvent } from '../events/schema.ts';
-import { sparseEventRow, type SparseEventRow } from './event-row.ts';
+import { arrayBytes, eventsInBody, EVENTS_IN_SETTINGS } from './events-in.ts';
 import type { Registry } from '../../server/metrics.ts';
-import { insertRaw, jsonEachRowBody } from '../../server/db/clickhouse.ts';
+import { clickhouseErrorCode, insertRaw } from '../../server/db/clickhouse.ts';
 import { Batcher } from '../bus/batcher.ts';
 import { decodeEvents } from '../bus/event-message.ts';
 
@@ -29,30 +31,65 @@ export interface WriterOptions {
 // Short enough that messages delivered to a writer that crashed come back quickly, long
 // enough for a buffered batch (retries call working() to extend it).
 const ACK_WAIT_MS = 15_000;
-/** ClickHouse errors that retrying cannot fix: the data itself is bad. */
-const PERMANENT_CODES = new Set(['6', '26', '27', '38', '41', '53', '69', '70', '72', '117', '130', '131']);
+/**
+ * ClickHouse errors that retrying cannot fix: the data itself is bad (parse and type
+ * errors; 190 and 395 are events_in's guards against a message it cannot read).
+ */
+const PERMANENT_CODES = new Set(['6', '26', '27', '38', '41', '53', '69', '70', '72', '117', '130', '131', '190', '395']);
 
 interface Pending {
   msg: JsMsg;
   events: BusEvent[];
 }
 
-/** A batch ready to insert: its new rows, serialised, and the insert token. */
+/** A message's share of a batch: the events to store (`msg.events` itself when all of them are). */
+interface Part {
+  p: Pending;
+  keep: BusEvent[];
+}
+
+/** A batch ready to insert: what each message stores, the body and the insert token. */
 interface Prepared {
-  rows: SparseEventRow[];
+  parts: Part[];
+  /** every (tenant, id) of the batch, stored now or before */
+  keys: Set<string>;
   /** events in the batch, duplicates included */
   total: number;
-  /** JSONEachRow; encoded per attempt (a thread hands the encoded buffer over to the main thread) */
-  body: string;
+  /** events the insert stores */
+  stored: number;
+  /** the messages' JSON arrays; the body is built from them per attempt (eventsInBody) */
+  arrays: Uint8Array[];
   token: string;
 }
 
 const key = (tenant: string, id: string) => `${tenant}\n${id}`;
-const utf8 = new TextEncoder();
 
-function toPrepared(rows: SparseEventRow[], total: number): Prepared {
-  const token = crypto.createHash('sha1').update(rows.map((r) => `${r.tenant}/${r.id}`).join('\n')).digest('hex');
-  return { rows, total, body: jsonEachRowBody(rows), token };
+function toPrepared(parts: Part[], keys: Set<string>, total: number): Prepared {
+  const arrays: Uint8Array[] = [];
+  const hash = crypto.createHash('sha1');
+  let stored = 0;
+  for (const { p, keep } of parts) {
+    if (keep.length === 0) continue;
+    stored += keep.length;
+    arrays.push(arrayBytes(p.msg.data, p.events, keep));
+    hash.update(keep.map((e) => `${e.tenant}/${e.id}`).join('\n'));
+    hash.update('\n');
+  }
+  return { parts, keys, total, stored, arrays, token: hash.digest('hex') };
+}
+
+/** Each message's events without those `drop` names or seen before in the batch (`keep` kept as is when nothing goes). */
+function without(parts: Part[], drop: (k: string) => boolean): Part[] {
+  const seen = new Set<string>();
+  return parts.map(({ p, keep }) => {
+    const left = keep.filter((e) => {
+      const k = key(e.tenant, e.id);
+      if (drop(k) || seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
+    return { p, keep: left.length === keep.length ? keep : left };
+  });
 }
 
 export class EventWriter {
@@ -136,10 +173,10 @@ export class EventWriter {
 
   /**
    * Two stages per batch, overlapping between batches: while batch N is inserted
-   * (commit), batch N+1 is deduplicated, looked up in `event_ids` and serialised
-   * (prepare). When this was built the stages took ~350 ms (prepare) and ~600 ms (then
-   * two inserts, now one) per 20,000 rows under the ingest benchmark, one after the
-   * other: the writer stored ~20k events/s while 70–80k/s came in. Inserts stay in order.
+   * (commit), batch N+1 is deduplicated and looked up in `event_ids` (prepare). When this
+   * was built the stages took ~350 ms (prepare, then also serialising rows) and ~600 ms
+   * per 20,000 rows under the ingest benchmark, one after the other: the writer stored
+   * ~20k events/s while 70–80k/s came in. Inserts stay in order.
    *
    * The lookup of N+1 starts only once N−1 is committed, so the only ids it cannot see
    * are N's: commit(N+1) drops the rows whose ids N stored (`lastStored`).
@@ -167,7 +204,7 @@ export class EventWriter {
     let delay = 100;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.prepare(batch.flatMap((p) => p.events));
+        return await this.prepare(batch);
       } catch (err) {
         this.m.failures.inc();
         this.o.log.warn({ err: (err as Error).message, attempt, retryInMs: delay }, 'ClickHouse lookup failed, retrying');
@@ -183,14 +220,15 @@ export class EventWriter {
     let delay = 100;
     let p = prepared;
     // Ids the previous batch stored after this batch's lookup ran.
-    if (p.rows.some((r) => this.lastStored.has(key(r.tenant, r.id)))) {
-      p = toPrepared(p.rows.filter((r) => !this.lastStored.has(key(r.tenant, r.id))), p.total);
+    const last = this.lastStored;
+    if (last.size && p.parts.some(({ keep }) => keep.some((e) => last.has(key(e.tenant, e.id))))) {
+      p = toPrepared(without(p.parts, (k) => last.has(k)), p.keys, p.total);
     }
     for (let attempt = 1; ; attempt++) {
       try {
         const stored = await this.insert(p);
         for (const x of batch) x.msg.ack();
-        this.lastStored = new Set(p.rows.map((r) => key(r.tenant, r.id)));
+        this.lastStored = p.keys;
         this.m.rows.inc({}, stored);
         this.m.dups.inc({}, p.total - stored);
         this.m.flushRows.observe(stored);
@@ -198,7 +236,7 @@ export class EventWriter {
         this.o.log.debug({ rows: stored, ms: Math.round(performance.now() - t0) }, 'writer flush');
         break;
       } catch (err) {
-        const code = String((err as { code?: string }).code ?? '');
+        const code = clickhouseErrorCode(err);
         if (PERMANENT_CODES.has(code) && batch.length > 1) {
           // Find the message that cannot be stored: store the others one by one.
           const stored = new Set<string>();
@@ -224,43 +262,56 @@ export class EventWriter {
     }
   }
 
-  /** Drops ids stored before (or twice in the batch) and serialises the rest. */
-  private async prepare(events: BusEvent[]): Promise<Prepared> {
-    const byTenant = new Map<string, Map<string, BusEvent>>();
-    for (const ev of events) {
-      let m = byTenant.get(ev.tenant);
-      if (!m) byTenant.set(ev.tenant, (m = new Map()));
-      if (!m.has(ev.id)) m.set(ev.id, ev);
+  /**
+   * Drops ids stored before (or twice in the batch) and builds the insert body. A message
+   * whose events are all new (the usual case) goes in as the bytes it came as; only one
+   * that lost events to a duplicate is serialised again.
+   */
+  private async prepare(batch: Pending[]): Promise<Prepared> {
+    const keys = new Set<string>();
+    const byTenant = new Map<string, string[]>();
+    let total = 0;
+    let twice = false;
+    for (const { events } of batch) {
+      total += events.length;
+      for (const ev of events) {
+        const k = key(ev.tenant, ev.id);
+        if (keys.has(k)) {
+          twice = true;
+          continue;
+        }
+        keys.add(k);
+        let ids = byTenant.get(ev.tenant);
+        if (!ids) byTenant.set(ev.tenant, (ids = []));
+        ids.push(ev.id);
+      }
     }
-    // The lookups are sent first and the rows built and serialised while ClickHouse
-    // answers (under the ingest bench each took ~150 ms per 20,000 events, one after the
-    // other); rows of events found stored are dropped after, which is rare.
-    const lookups = [...byTenant].map(([tenant, m]) =>
-      this.o.ch
-        .query({
-          query: 'SELECT id FROM event_ids WHERE tenant = {tenant:String} AND id IN {ids:Array(String)}',
-          query_params: { tenant, ids: [...m.keys()] },
-          format: 'JSONCompactEachRow',
-        })
-        .then((r) => r.json<[string]>()),
-    );
-    lookups.forEach((l) => l.catch(() => {})); // awaited below; a failure must not go unhandled meanwhile
-    const rows: SparseEventRow[] = [];
-    for (const m of byTenant.values()) for (const ev of m.values()) rows.push(sparseEventRow(ev));
-    const prepared = toPrepared(rows, events.length);
-    const found = new Set<string>();
     const tenants = [...byTenant.keys()];
-    (await Promise.all(lookups)).forEach((ids, i) => ids.forEach(([id]) => found.add(key(tenants[i], id))));
-    return found.size === 0 ? prepared : toPrepared(rows.filter((r) => !found.has(key(r.tenant, r.id))), events.length);
+    const found = new Set<string>();
+    const answers = await Promise.all(
+      [...byTenant].map(([tenant, ids]) =>
+        this.o.ch
+          .query({
+            query: 'SELECT id FROM event_ids WHERE tenant = {tenant:String} AND id IN {ids:Array(String)}',
+            query_params: { tenant, ids },
+            format: 'JSONCompactEachRow',
+          })
+          .then((r) => r.json<[string]>()),
+      ),
+    );
+    answers.forEach((ids, i) => ids.forEach(([id]) => found.add(key(tenants[i], id))));
+    let parts: Part[] = batch.map((p) => ({ p, keep: p.events }));
+    if (found.size || twice) parts = without(parts, (k) => found.has(k));
+    return toPrepared(parts, keys, total);
   }
 
-  /** Inserts the prepared rows; returns how many were written. */
+  /** Inserts the prepared batch; returns how many events it stored. */
   private async insert(p: Prepared): Promise<number> {
-    if (p.rows.length === 0) return 0;
+    if (p.stored === 0) return 0;
     // Same token for a retried batch: ClickHouse drops the repeat if the first got in.
-    // `event_ids` is filled from the same insert (sql/0013_event_ids_view.sql).
-    await insertRaw(this.o.ch, 'events', utf8.encode(p.body), { insert_deduplication_token: p.token });
-    return p.rows.length;
+    // `events` and `event_ids` are filled from this one insert (sql/0014, sql/0013).
+    await insertRaw(this.o.ch, 'events_in', eventsInBody(p.arrays), { ...EVENTS_IN_SETTINGS, insert_deduplication_token: p.token });
+    return p.stored;
   }
 
   private async deadLetter(msg: JsMsg, reason: string) {

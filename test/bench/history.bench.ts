@@ -1,7 +1,7 @@
 // npm run bench:history — loads ~10 M events (90 days, 200 queues, 2,000 agents) into
 // embedded chDB and times the history API over HTTP.
 // Load path: events are generated in JS day by day and bulk-inserted (JSONEachRow) into
-// `events` with the writer's own row mapping (sparseEventRow); the facts are computed with the
+// `events` the way the writer stores them (insertEvents); the facts are computed with the
 // pipeline's pure functions (contactSegments, agentIntervals, segmentFacts) and inserted
 // the same way. Skipped versus the live path: NATS and the writer's duplicate lookup.
 // Options: --days=N (default 90), --agents=N (default 2000), --runs=N (default 15),
@@ -10,8 +10,7 @@ import fs from 'node:fs';
 import { spawn } from 'node:child_process';
 import { startFloorwatch, startTestNats, tempDir } from '../support/harness.ts';
 import { historyArea } from '../../server/history/area.ts';
-import { sparseEventRow } from '../../pipelines/writer/event-row.ts';
-import { insertRows } from '../../server/db/clickhouse.ts';
+import { insertEvents } from '../../pipelines/writer/events-in.ts';
 import type { BusEvent } from '../../pipelines/events/schema.ts';
 import { contactSegments } from '../../pipelines/history/segments.ts';
 import { agentIntervals, type AgentInterval } from '../../pipelines/history/agent-intervals.ts';
@@ -39,7 +38,7 @@ function generateDay(d: number, r: () => number, seq: { n: number }) {
   const evs: Ev[] = [];
   const day0 = START + d * DAY;
   const ev = (type: string, ts: number, f: Record<string, unknown>) =>
-    evs.push({ id: `e${seq.n++}`, type, time: new Date(ts).toISOString(), ts, tenant: TENANT, received_at: ts, ...f } as unknown as Ev);
+    evs.push({ id: `e${seq.n++}`, type, time: new Date(ts).toISOString(), ...f, tenant: TENANT, ts, received_at: ts } as unknown as Ev);
   const contacts = new Map<string, Ev[]>();
   const agentEvs = new Map<string, Ev[]>();
   for (let a = 0; a < AGENTS; a++) {
@@ -173,7 +172,7 @@ async function main() {
     const tg = performance.now();
     // Events as the writer stores them; the facts as compact arrays (no keys): less to parse in bulk.
     await Promise.all([
-      insertRows(ch, 'events', evs.map(sparseEventRow)),
+      insertEvents(ch, evs),
       compactInsert(ch, 'hist_contact_facts', facts),
       compactInsert(ch, 'hist_agent_states', ivRows),
     ]);

@@ -3,9 +3,10 @@
 // route that only parses the JSON. Targets (issue 2): ≥ 100,000 events/s accepted,
 // writer lag < 5 s after the run, ratio ≥ 0.3.
 import { spawn } from 'node:child_process';
+import os from 'node:os';
 import Fastify from 'fastify';
 import { spawnFloorwatch, tempDir, ADMIN_KEY } from '../support/harness.ts';
-import { line, percentile, postAll } from './bench-util.ts';
+import { cpuBetween, line, percentile, postAll, threadCpu } from './bench-util.ts';
 
 const BATCH = 500;
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 1600);
@@ -66,10 +67,12 @@ async function main() {
   const bodies = makeBodies(`b${Date.now()}`);
   // warm-up
   await postAll(`${url}/v1/events`, bodies.slice(0, 20), { concurrency: 4, headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+  const cpu0 = threadCpu(fw.proc.pid!);
   const r = await postAll(`${url}/v1/events`, bodies.slice(20), {
     concurrency: CONCURRENCY,
     headers: { authorization: `Bearer ${ADMIN_KEY}` },
   });
+  const cpu = cpuBetween(cpu0, threadCpu(fw.proc.pid!));
   const accepted = (r.statuses.get(202) ?? 0) * BATCH;
   const rate = accepted / r.seconds;
   const metrics = async () => {
@@ -106,6 +109,11 @@ async function main() {
   line('time until everything stored', `${drainS.toFixed(1)} s`);
   line('writer flushes until then', `${m.flushes} × ${Math.round(m.rows / m.flushes).toLocaleString('en')} rows`);
   line('  ms per flush (insert + ack)', `${(m.flushMs / m.flushes).toFixed(0)} ms`);
+  if (cpu.length) {
+    const total = cpu.reduce((s, [, v]) => s + v, 0);
+    console.log(`\nCPU while posting (${r.seconds.toFixed(1)} s, ${os.cpus().length} cores): ${total.toFixed(1)} s, ${((total / (accepted || 1)) * 1e6).toFixed(1)} µs per event`);
+    for (const [name, s] of cpu) line(`  ${name}`, `${s.toFixed(2)} s  ${((s / (accepted || 1)) * 1e6).toFixed(1)} µs/ev`);
+  }
 }
 
 await main();

@@ -10,8 +10,8 @@ import { durableConsumer } from '../../pipelines/bus/durable.ts';
 import { EVENTS_STREAM, eventSubject } from '../../pipelines/bus/subjects.ts';
 import type { BusEvent } from '../../pipelines/events/schema.ts';
 import { HistoryConsumer } from '../../pipelines/history/consumer.ts';
-import { sparseEventRow } from '../../pipelines/writer/event-row.ts';
-import { insertRows, migrate, openClickHouse, type ClickHouseClient } from '../../server/db/clickhouse.ts';
+import { insertEvents } from '../../pipelines/writer/events-in.ts';
+import { migrate, openClickHouse, type ClickHouseClient } from '../../server/db/clickhouse.ts';
 import { Registry } from '../../server/metrics.ts';
 import type { PrivateNats } from '../../pipelines/bus/nats-server.ts';
 
@@ -60,7 +60,7 @@ beforeAll(async () => {
     ev('q1', 'contact.queued', 0, { contact_id: 'c1', queue: 'billing', channel: 'voice' }),
     ev('a1', 'contact.answered', 5_000, { contact_id: 'c1', queue: 'billing', agent_id: 'x1' }),
   ];
-  await insertRows(ch, 'events', contact.map(sparseEventRow));
+  await insertEvents(ch, contact);
   await publish(contact.slice(0, 1), 'm1');
   await publish(contact.slice(1), 'm2');
   await writerStores(2);

@@ -51,6 +51,18 @@ describe('accepting events', () => {
       expect(new Date(s.time + 'Z').toISOString()).toBe(new Date(e.time).toISOString());
       expect(JSON.parse(s.payload)).toEqual(e);
     }
+    // Every typed column holds the event's field, or its default when the event has none
+    // (ClickHouse maps the events: sql/0014_events_in.sql).
+    const columns = ['contact_id', 'ticket_id', 'queue', 'to_queue', 'channel', 'agent_id', 'customer_id', 'team', 'state',
+      'reason', 'survey', 'score', 'priority', 'wait_ms', 'hold_ms', 'resolved', 'comment', 'language'];
+    for (const e of events as unknown as Record<string, unknown>[]) {
+      const s = byId.get(e.id as string)!;
+      expect(s.tenant).toBe('default');
+      for (const c of columns) expect([e.id, c, s[c]]).toEqual([e.id, c, e[c] ?? (typeof s[c] === 'string' ? '' : null)]);
+      expect(s.attrs).toEqual(e.attrs ?? {});
+      const due = e.first_response_due as string | undefined;
+      expect(s.first_response_due === null ? null : new Date(s.first_response_due + 'Z').toISOString()).toBe(due ? new Date(due).toISOString() : null);
+    }
     const q = byId.get('all-2')!;
     expect([q.contact_id, q.queue, q.channel, q.priority, q.customer_id]).toEqual(['c1', 'billing', 'voice', 3, 'cust-9']);
     expect(q.attrs).toEqual({ region: 'eu', campaign: 'x' });
@@ -58,6 +70,19 @@ describe('accepting events', () => {
     expect(byId.get('all-6')!.hold_ms).toBe(15000);
     expect(byId.get('all-12')!.comment).toBe('Operatore gentilissimo, problema risolto subito');
     expect(byId.get('all-1')!.team).toBe('north');
+  });
+
+  it('stores text with a lone surrogate (as U+FFFD) along with the rest of its request', async () => {
+    const [a, b] = everyType('lone').slice(-2);
+    const odd = { ...b, id: 'lone-odd', comment: 'half a pair \ud83d here' };
+    expect((await post(ev, [a, odd], fw.admin)).status).toBe(202);
+    const stored = await eventually(async () => {
+      const x = await rows('default', 'lone-');
+      return x.length === 2 ? x : null;
+    });
+    const s = stored.find((x) => x.id === 'lone-odd')!;
+    expect(s.comment).toBe('half a pair \ufffd here');
+    expect(JSON.parse(s.payload).comment).toBe('half a pair \ufffd here');
   });
 
   it('accepts a single event object and NDJSON', async () => {

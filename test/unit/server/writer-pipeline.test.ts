@@ -10,7 +10,7 @@ import { setRawOps } from '../../../server/db/clickhouse.ts';
 import { Registry } from '../../../server/metrics.ts';
 import type { BusEvent } from '../../../pipelines/events/schema.ts';
 
-function fakeClickHouse() {
+function fakeClickHouse(reject: (events: BusEvent[]) => Error | null = () => null) {
   const ids = new Set<string>();
   const stored = new Map<string, number>();
   const ch = {
@@ -21,11 +21,16 @@ function fakeClickHouse() {
   } as unknown as ClickHouseClient;
   setRawOps(ch, {
     async insert(table, body) {
-      const rows = JSON.parse(typeof body === 'string' ? body : new TextDecoder().decode(body)) as { tenant: string; id: string }[];
+      // one line {"m":[...events]} per message (pipelines/writer/events-in.ts)
+      const text = typeof body === 'string' ? body : new TextDecoder().decode(body);
+      const rows = text.split('\n').filter(Boolean).flatMap((l) => (JSON.parse(l) as { m: BusEvent[] }).m);
       await new Promise((r) => setTimeout(r, 50)); // slow enough for the next lookup to run meanwhile
+      expect(table).toBe('events_in');
+      const err = reject(rows);
+      if (err) throw err;
       for (const r of rows) {
-        if (table === 'events') stored.set(r.id, (stored.get(r.id) ?? 0) + 1);
-        else ids.add(`${r.tenant}/${r.id}`);
+        stored.set(r.id, (stored.get(r.id) ?? 0) + 1);
+        ids.add(`${r.tenant}/${r.id}`);
       }
     },
   });
@@ -34,7 +39,14 @@ function fakeClickHouse() {
 
 const ev = (id: string): BusEvent =>
   ({ id, type: 'contact.queued', time: '2026-01-01T00:00:00Z', contact_id: 'c', queue: 'q', channel: 'voice', tenant: 't', ts: 1, received_at: 1 }) as BusEvent;
-const msg = (seq: number) => ({ seq, subject: 'cc.events.t.contact.queued', ack() {}, working() {} }) as unknown as JsMsg;
+const acked: number[] = [];
+const pending = (seq: number, events: BusEvent[]) => ({
+  msg: {
+    seq, subject: 'cc.events.t.contact.queued', data: Buffer.from(JSON.stringify(events)),
+    ack() { acked.push(seq); }, working() {}, nak() {},
+  } as unknown as JsMsg,
+  events,
+});
 
 describe('EventWriter pipelining', () => {
   it('stores an id repeated in back-to-back batches once', async () => {
@@ -42,13 +54,34 @@ describe('EventWriter pipelining', () => {
     const w = new EventWriter({ bus: {} as never, ch, log: pino({ level: 'silent' }), metrics: new Registry(), maxRows: 1_000_000, maxDelayMs: 10_000 });
     const batcher = (w as unknown as { batcher: { add(p: unknown, n: number): Promise<void>; flush(): Promise<void> } }).batcher;
     const ids = (p: string) => Array.from({ length: 5 }, (_, i) => `${p}${i}`);
-    void batcher.add({ msg: msg(1), events: ids('a').map(ev) }, 5);
+    void batcher.add(pending(1, ids('a').map(ev)), 5);
     void batcher.flush();
-    void batcher.add({ msg: msg(2), events: [...ids('a'), ...ids('b')].map(ev) }, 10);
+    void batcher.add(pending(2, [...ids('a'), ...ids('b')].map(ev)), 10);
     void batcher.flush();
-    void batcher.add({ msg: msg(3), events: [...ids('b'), ...ids('c')].map(ev) }, 10);
+    void batcher.add(pending(3, [...ids('b'), ...ids('c')].map(ev)), 10);
     await w.flush();
     expect([...stored.keys()].sort()).toEqual([...ids('a'), ...ids('b'), ...ids('c')]);
     expect([...stored.values()].every((n) => n === 1)).toBe(true);
+  });
+});
+
+describe('EventWriter and a message ClickHouse rejects', () => {
+  it('stores the rest of the batch and dead-letters only that message (chDB error codes)', async () => {
+    // embedded chDB names the call in `code` and puts ClickHouse's number in clickhouseCode
+    const { ch, stored } = fakeClickHouse((rows) =>
+      rows.some((r) => r.id === 'bad') ? Object.assign(new Error('Code: 395. DB::Exception: events_in: …'), { code: 'CHDB_INSERT', clickhouseCode: 395 }) : null,
+    );
+    const dead: { subject: string; reason: string | undefined }[] = [];
+    const bus = { js: { publish: async (subject: string, _d: Uint8Array, o: { headers: { get(k: string): string } }) => void dead.push({ subject, reason: o.headers.get('Fw-Reason') }) } };
+    const w = new EventWriter({ bus: bus as never, ch, log: pino({ level: 'silent' }), metrics: new Registry(), maxRows: 1_000_000, maxDelayMs: 10_000 });
+    const batcher = (w as unknown as { batcher: { add(p: unknown, n: number): Promise<void> } }).batcher;
+    acked.length = 0;
+    void batcher.add(pending(11, [ev('g1'), ev('g2')]), 2);
+    void batcher.add(pending(12, [ev('bad')]), 1);
+    void batcher.add(pending(13, [ev('g3')]), 1);
+    await w.flush();
+    expect([...stored.keys()].sort()).toEqual(['g1', 'g2', 'g3']);
+    expect(dead).toEqual([{ subject: 'cc.dlq.t', reason: expect.stringMatching(/Code: 395/) }]);
+    expect(acked.sort()).toEqual([11, 12, 13]);
   });
 });

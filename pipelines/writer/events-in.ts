@@ -1,0 +1,78 @@
+// How events reach the `events` table: as bus messages, each a JSON array of BusEvents,
+// inserted into `events_in` one line `{"m":[...]}` per message. ClickHouse parses the
+// array and maps each event to its row (sql/0014_events_in.sql), so the writer never
+// rebuilds an event in JavaScript: a message stored whole is copied as bytes.
+import { isUtf8 } from 'node:buffer';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { BusEvent } from '../events/schema.ts';
+import { insertRaw } from '../../server/db/clickhouse.ts';
+
+/** `m` is a String column that takes the array's JSON text as it is. */
+export const EVENTS_IN_SETTINGS = { input_format_json_read_arrays_as_strings: 1 } as const;
+
+const OPEN = Buffer.from('{"m":');
+const CLOSE = Buffer.from('}\n');
+
+/** True when the bytes are one JSON array as ingestion writes it (`[` first, `]` last, no padding). */
+export function isJsonArray(data: Uint8Array): boolean {
+  return data.length >= 2 && data[0] === 0x5b && data[data.length - 1] === 0x5d;
+}
+
+/**
+ * The insert body for messages, each a JSON array of BusEvents (see isJsonArray), in a
+ * buffer of its own: from a role thread, an insert hands its body's buffer over to the
+ * main thread, so build one per attempt.
+ */
+export function eventsInBody(arrays: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const a of arrays) n += OPEN.length + a.length + CLOSE.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const a of arrays) {
+    out.set(OPEN, at);
+    out.set(a, (at += OPEN.length));
+    out.set(CLOSE, (at += a.length));
+    at += CLOSE.length;
+  }
+  return out;
+}
+
+const SURROGATE_ESCAPE = Buffer.from('\\ud');
+
+/**
+ * True when ClickHouse reads the bytes as JavaScript did. Two things JSON.parse accepts
+ * and ClickHouse's JSON functions do not: bytes that are not UTF-8 (TextDecoder put
+ * U+FFFD in their place) and an escaped lone surrogate (`\ud800`, the only way
+ * JSON.stringify writes a `\ud…` escape; a pair is written as UTF-8). ClickHouse
+ * would read no array at all from such a message.
+ */
+export function readsTheSame(data: Uint8Array): boolean {
+  return isJsonArray(data) && isUtf8(data) && Buffer.from(data.buffer, data.byteOffset, data.byteLength).indexOf(SURROGATE_ESCAPE) < 0;
+}
+
+// String.prototype.toWellFormed is in Node 20; TypeScript's ES2022 lib does not list it.
+type WellFormable = string & { toWellFormed(): string };
+const wellFormed = (_k: string, v: unknown) => (typeof v === 'string' ? (v as WellFormable).toWellFormed() : v);
+
+/**
+ * A message's bytes for the events left to store: its own when that is all of them and
+ * ClickHouse reads them as JavaScript did, else the events written again (lone
+ * surrogates as U+FFFD).
+ */
+export function arrayBytes(data: Uint8Array, all: readonly BusEvent[], keep: readonly BusEvent[]): Uint8Array {
+  if (keep === all && readsTheSame(data)) return data;
+  return Buffer.from(JSON.stringify(keep, wellFormed));
+}
+
+/**
+ * Stores events the way the writer does, for tools and tests that bypass the bus (no
+ * duplicate check). Chunks of 5,000 keep each line well below ClickHouse's field limits.
+ */
+export async function insertEvents(ch: ClickHouseClient, events: readonly BusEvent[]): Promise<void> {
+  const arrays: Uint8Array[] = [];
+  for (let i = 0; i < events.length; i += 5_000) {
+    const chunk = events.slice(i, i + 5_000);
+    arrays.push(arrayBytes(Buffer.from(JSON.stringify(chunk)), chunk, chunk));
+  }
+  if (arrays.length) await insertRaw(ch, 'events_in', eventsInBody(arrays), { ...EVENTS_IN_SETTINGS });
+}
