@@ -1,6 +1,6 @@
 // The NATS connection every role shares: streams created/updated idempotently at start,
 // publishing with JetStream acks, and a cheap "is the bus up" answer for 503s.
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, headers, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import {
   jetstream,
   jetstreamManager,
@@ -14,6 +14,7 @@ import { Kvm, type KV } from '@nats-io/kv';
 import { nanos } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { ALERTS_STREAM, DLQ_STREAM, EVENTS_STREAM, VOC_STREAM } from './subjects.ts';
+import { IDS_HEADER } from './event-message.ts';
 
 export class BusUnavailable extends Error {
   constructor(msg = 'the event bus is unavailable') {
@@ -125,11 +126,18 @@ export class Bus {
    * Rejects with BusUnavailable when the bus is down or does not ack in time: the caller
    * answers 503 and the source retries (duplicates are dropped by msgID).
    */
-  async publishAll(msgs: { subject: string; data: Uint8Array; msgID: string }[]): Promise<{ duplicates: number }> {
+  async publishAll(msgs: { subject: string; data: Uint8Array; msgID: string; ids?: string }[]): Promise<{ duplicates: number }> {
     if (!this.isUp) throw new BusUnavailable();
     try {
       const acks = await Promise.all(
-        msgs.map((m) => this.js.publish(m.subject, m.data, { msgID: m.msgID, timeout: 5_000 })),
+        msgs.map((m) => {
+          let h: MsgHdrs | undefined;
+          if (m.ids !== undefined) {
+            h = headers();
+            h.set(IDS_HEADER, m.ids);
+          }
+          return this.js.publish(m.subject, m.data, { msgID: m.msgID, timeout: 5_000, headers: h });
+        }),
       );
       let duplicates = 0;
       for (const a of acks) if (a.duplicate) duplicates++;

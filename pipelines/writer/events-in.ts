@@ -54,14 +54,21 @@ export function readsTheSame(data: Uint8Array): boolean {
 type WellFormable = string & { toWellFormed(): string };
 const wellFormed = (_k: string, v: unknown) => (typeof v === 'string' ? (v as WellFormable).toWellFormed() : v);
 
+/** Events written as a JSON array ClickHouse reads as JavaScript does (lone surrogates as U+FFFD). */
+export function writeEvents(events: readonly BusEvent[]): Uint8Array {
+  const plain = Buffer.from(JSON.stringify(events));
+  return readsTheSame(plain) ? plain : Buffer.from(JSON.stringify(events, wellFormed));
+}
+
 /**
- * A message's bytes for the events left to store: its own when that is all of them and
- * ClickHouse reads them as JavaScript did, else the events written again (lone
- * surrogates as U+FFFD).
+ * A whole message's bytes for ClickHouse: its own when ClickHouse reads them as
+ * JavaScript did, else its events written again. A body JavaScript cannot decode either
+ * goes as it is, for ClickHouse to refuse (and the writer to dead-letter).
  */
-export function arrayBytes(data: Uint8Array, all: readonly BusEvent[], keep: readonly BusEvent[]): Uint8Array {
-  if (keep === all && readsTheSame(data)) return data;
-  return Buffer.from(JSON.stringify(keep, wellFormed));
+export function messageBytes(data: Uint8Array, events: () => BusEvent[] | null): Uint8Array {
+  if (readsTheSame(data)) return data;
+  const evs = events();
+  return evs ? writeEvents(evs) : data;
 }
 
 /**
@@ -70,9 +77,6 @@ export function arrayBytes(data: Uint8Array, all: readonly BusEvent[], keep: rea
  */
 export async function insertEvents(ch: ClickHouseClient, events: readonly BusEvent[]): Promise<void> {
   const arrays: Uint8Array[] = [];
-  for (let i = 0; i < events.length; i += 5_000) {
-    const chunk = events.slice(i, i + 5_000);
-    arrays.push(arrayBytes(Buffer.from(JSON.stringify(chunk)), chunk, chunk));
-  }
+  for (let i = 0; i < events.length; i += 5_000) arrays.push(writeEvents(events.slice(i, i + 5_000)));
   if (arrays.length) await insertRaw(ch, 'events_in', eventsInBody(arrays), { ...EVENTS_IN_SETTINGS });
 }

@@ -12,11 +12,11 @@ import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.ts';
 import { dlqSubject, EVENTS_STREAM } from '../bus/subjects.ts';
 import type { BusEvent } from '../events/schema.ts';
-import { arrayBytes, eventsInBody, EVENTS_IN_SETTINGS } from './events-in.ts';
+import { eventsInBody, EVENTS_IN_SETTINGS, messageBytes, writeEvents } from './events-in.ts';
 import type { Registry } from '../../server/metrics.ts';
 import { clickhouseErrorCode, insertRaw } from '../../server/db/clickhouse.ts';
 import { Batcher } from '../bus/batcher.ts';
-import { decodeEvents } from '../bus/event-message.ts';
+import { decodeEvents, decodeIds, IDS_HEADER } from '../bus/event-message.ts';
 
 export interface WriterOptions {
   bus: Bus;
@@ -37,15 +37,34 @@ const ACK_WAIT_MS = 15_000;
  */
 const PERMANENT_CODES = new Set(['6', '26', '27', '38', '41', '53', '69', '70', '72', '117', '130', '131', '190', '395']);
 
-interface Pending {
+/** A message taken from the bus: its ids (from the IDS_HEADER, or from the body). */
+export interface Pending {
   msg: JsMsg;
-  events: BusEvent[];
+  tenant: string;
+  ids: string[];
+  /** the decoded body, once something needed it (null: not decoded yet or undecodable) */
+  events: BusEvent[] | null;
 }
 
-/** A message's share of a batch: the events to store (`msg.events` itself when all of them are). */
+/** The events of a message, decoded on first need; null when the body is not a list of bus events. */
+function eventsOf(p: Pending): BusEvent[] | null {
+  return (p.events ??= decodeEvents(p.msg.data));
+}
+
+/** A message read from the bus, or null when it can never be stored (dead letter). */
+export function pendingOf(msg: JsMsg): Pending | null {
+  const tenant = msg.subject.split('.')[2] ?? '';
+  const header = msg.headers?.get(IDS_HEADER);
+  const ids = header ? decodeIds(header) : null;
+  if (ids) return { msg, tenant, ids, events: null };
+  const events = decodeEvents(msg.data);
+  return events ? { msg, tenant, ids: events.map((e) => e.id), events } : null;
+}
+
+/** A message's share of a batch: null when it stores all of its events (the usual case), else the events it stores. */
 interface Part {
   p: Pending;
-  keep: BusEvent[];
+  keep: BusEvent[] | null;
 }
 
 /** A batch ready to insert: what each message stores, the body and the insert token. */
@@ -69,26 +88,48 @@ function toPrepared(parts: Part[], keys: Set<string>, total: number): Prepared {
   const hash = crypto.createHash('sha1');
   let stored = 0;
   for (const { p, keep } of parts) {
-    if (keep.length === 0) continue;
-    stored += keep.length;
-    arrays.push(arrayBytes(p.msg.data, p.events, keep));
-    hash.update(keep.map((e) => `${e.tenant}/${e.id}`).join('\n'));
-    hash.update('\n');
+    const ids = keep ? keep.map((e) => e.id) : p.ids;
+    if (ids.length === 0) continue;
+    stored += ids.length;
+    arrays.push(keep ? writeEvents(keep) : messageBytes(p.msg.data, () => eventsOf(p)));
+    hash.update(`${p.tenant}\n${JSON.stringify(ids)}\n`);
   }
   return { parts, keys, total, stored, arrays, token: hash.digest('hex') };
 }
 
-/** Each message's events without those `drop` names or seen before in the batch (`keep` kept as is when nothing goes). */
+/**
+ * Each message's events without those `drop` names or seen before in the batch. A
+ * message that loses none stays whole; one that does is decoded (or, if its body cannot
+ * be, kept whole for ClickHouse to refuse).
+ */
 function without(parts: Part[], drop: (k: string) => boolean): Part[] {
   const seen = new Set<string>();
+  const take = (k: string) => {
+    if (drop(k) || seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  };
+  /** the message's keys when it loses none of its events, else null */
+  const whole = (p: Pending) => {
+    const mine = new Set<string>();
+    for (const id of p.ids) {
+      const k = key(p.tenant, id);
+      if (drop(k) || seen.has(k) || mine.has(k)) return null;
+      mine.add(k);
+    }
+    return mine;
+  };
   return parts.map(({ p, keep }) => {
-    const left = keep.filter((e) => {
-      const k = key(e.tenant, e.id);
-      if (drop(k) || seen.has(k)) return false;
-      seen.add(k);
-      return true;
-    });
-    return { p, keep: left.length === keep.length ? keep : left };
+    let events = keep;
+    if (events === null) {
+      const mine = whole(p);
+      events = mine ? null : eventsOf(p);
+      if (events === null) {
+        for (const k of mine ?? p.ids.map((id) => key(p.tenant, id))) seen.add(k);
+        return { p, keep: null };
+      }
+    }
+    return { p, keep: events.filter((e) => take(key(p.tenant, e.id))) };
   });
 }
 
@@ -155,12 +196,12 @@ export class EventWriter {
 
   private async loop() {
     for await (const msg of this.messages!) {
-      const events = decodeEvents(msg.data);
-      if (!events) {
+      const p = pendingOf(msg);
+      if (!p) {
         await this.deadLetter(msg, 'undecodable: not a JSON list of bus events');
         continue;
       }
-      await this.batcher.add({ msg, events }, events.length);
+      await this.batcher.add(p, p.ids.length);
       if (this.stopping) break;
     }
   }
@@ -221,7 +262,8 @@ export class EventWriter {
     let p = prepared;
     // Ids the previous batch stored after this batch's lookup ran.
     const last = this.lastStored;
-    if (last.size && p.parts.some(({ keep }) => keep.some((e) => last.has(key(e.tenant, e.id))))) {
+    const hit = ({ p: m, keep }: Part) => (keep ? keep.some((e) => last.has(key(m.tenant, e.id))) : m.ids.some((id) => last.has(key(m.tenant, id))));
+    if (last.size && p.parts.some(hit)) {
       p = toPrepared(without(p.parts, (k) => last.has(k)), p.keys, p.total);
     }
     for (let attempt = 1; ; attempt++) {
@@ -272,18 +314,18 @@ export class EventWriter {
     const byTenant = new Map<string, string[]>();
     let total = 0;
     let twice = false;
-    for (const { events } of batch) {
-      total += events.length;
-      for (const ev of events) {
-        const k = key(ev.tenant, ev.id);
+    for (const { tenant, ids: mine } of batch) {
+      total += mine.length;
+      let ids = byTenant.get(tenant);
+      if (!ids) byTenant.set(tenant, (ids = []));
+      for (const id of mine) {
+        const k = key(tenant, id);
         if (keys.has(k)) {
           twice = true;
           continue;
         }
         keys.add(k);
-        let ids = byTenant.get(ev.tenant);
-        if (!ids) byTenant.set(ev.tenant, (ids = []));
-        ids.push(ev.id);
+        ids.push(id);
       }
     }
     const tenants = [...byTenant.keys()];
@@ -300,7 +342,7 @@ export class EventWriter {
       ),
     );
     answers.forEach((ids, i) => ids.forEach(([id]) => found.add(key(tenants[i], id))));
-    let parts: Part[] = batch.map((p) => ({ p, keep: p.events }));
+    let parts: Part[] = batch.map((p) => ({ p, keep: null }));
     if (found.size || twice) parts = without(parts, (k) => found.has(k));
     return toPrepared(parts, keys, total);
   }

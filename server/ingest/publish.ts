@@ -3,9 +3,12 @@
 // one event per message, ~1.2M events/s in chunks of 500. The chunk's Nats-Msg-Id is
 // tenant:type:sha1(ids), so a retried request is still dropped by JetStream itself;
 // single duplicated events are dropped by the writer and the engine (idempotent state).
+// The ids also travel as a header (IDS_HEADER) for the writer, which then never parses
+// the body.
 import crypto from 'node:crypto';
 import type { BusEvent } from '../../pipelines/events/schema.ts';
 import { eventSubject } from '../../pipelines/bus/subjects.ts';
+import { MAX_IDS_HEADER } from '../../pipelines/bus/event-message.ts';
 
 const MAX_CHUNK_BYTES = 512 * 1024; // below nats-server's default 1 MiB max_payload
 
@@ -13,6 +16,8 @@ export interface BusMessage {
   subject: string;
   data: Uint8Array;
   msgID: string;
+  /** the events' ids as a JSON array, for the IDS_HEADER (absent when too large) */
+  ids?: string;
 }
 
 export function toMessages(tenant: string, events: BusEvent[]): BusMessage[] {
@@ -24,8 +29,11 @@ export function toMessages(tenant: string, events: BusEvent[]): BusMessage[] {
   }
   const out: BusMessage[] = [];
   const emit = (type: string, ids: string[], data: Buffer) => {
-    const h = crypto.createHash('sha1').update(ids.join('\n')).digest('base64url');
-    out.push({ subject: eventSubject(tenant, type), data, msgID: `${tenant}:${type}:${h}` });
+    const json = JSON.stringify(ids);
+    const h = crypto.createHash('sha1').update(json).digest('base64url');
+    const m: BusMessage = { subject: eventSubject(tenant, type), data, msgID: `${tenant}:${type}:${h}` };
+    if (json.length <= MAX_IDS_HEADER) m.ids = json;
+    out.push(m);
   };
   for (const [type, group] of byType) {
     // The usual case: the whole group fits one message. One JSON.stringify of the array

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import pino from 'pino';
 import type { JsMsg } from '@nats-io/jetstream';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { EventWriter } from '../../../pipelines/writer/writer.ts';
+import { EventWriter, pendingOf } from '../../../pipelines/writer/writer.ts';
 import { setRawOps } from '../../../server/db/clickhouse.ts';
 import { Registry } from '../../../server/metrics.ts';
 import type { BusEvent } from '../../../pipelines/events/schema.ts';
@@ -40,13 +40,13 @@ function fakeClickHouse(reject: (events: BusEvent[]) => Error | null = () => nul
 const ev = (id: string): BusEvent =>
   ({ id, type: 'contact.queued', time: '2026-01-01T00:00:00Z', contact_id: 'c', queue: 'q', channel: 'voice', tenant: 't', ts: 1, received_at: 1 }) as BusEvent;
 const acked: number[] = [];
-const pending = (seq: number, events: BusEvent[]) => ({
-  msg: {
+/** A message as the writer takes it; `header` adds the Fw-Ids header ingestion sends, so the body is never parsed. */
+const pending = (seq: number, events: BusEvent[], header = seq % 2 === 0) =>
+  pendingOf({
     seq, subject: 'cc.events.t.contact.queued', data: Buffer.from(JSON.stringify(events)),
+    headers: header ? { get: (k: string) => (k === 'Fw-Ids' ? JSON.stringify(events.map((e) => e.id)) : '') } : undefined,
     ack() { acked.push(seq); }, working() {}, nak() {},
-  } as unknown as JsMsg,
-  events,
-});
+  } as unknown as JsMsg)!;
 
 describe('EventWriter pipelining', () => {
   it('stores an id repeated in back-to-back batches once', async () => {
@@ -62,6 +62,23 @@ describe('EventWriter pipelining', () => {
     await w.flush();
     expect([...stored.keys()].sort()).toEqual([...ids('a'), ...ids('b'), ...ids('c')]);
     expect([...stored.values()].every((n) => n === 1)).toBe(true);
+  });
+});
+
+describe('EventWriter with the ids header', () => {
+  it('stores a message whose ids are all new without parsing its body, and drops repeats within a batch', async () => {
+    const { ch, stored } = fakeClickHouse();
+    const w = new EventWriter({ bus: {} as never, ch, log: pino({ level: 'silent' }), metrics: new Registry(), maxRows: 1_000_000, maxDelayMs: 10_000 });
+    const batcher = (w as unknown as { batcher: { add(p: unknown, n: number): Promise<void> } }).batcher;
+    const clean = pending(20, [ev('h1'), ev('h2')], true);
+    const repeats = pending(22, [ev('h3'), ev('h2'), ev('h3'), ev('h4')], true);
+    expect(clean.events).toBeNull();
+    void batcher.add(clean, 2);
+    void batcher.add(repeats, 4);
+    await w.flush();
+    expect([...stored.entries()].sort()).toEqual([['h1', 1], ['h2', 1], ['h3', 1], ['h4', 1]]);
+    expect(clean.events).toBeNull(); // its bytes went to ClickHouse as they came
+    expect(repeats.events).not.toBeNull(); // decoded to drop h2 and the second h3
   });
 });
 
