@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFloorwatch, startTestNats, eventually, post, type TestFloorwatch } from '../support/harness.ts';
 import { everyType } from '../support/sample-events.ts';
 import type { PrivateNats } from '../../pipelines/bus/nats-server.ts';
+import { EVENTS_STREAM } from '../../pipelines/bus/subjects.ts';
 
 let nats: PrivateNats;
 let fw: TestFloorwatch;
@@ -83,6 +84,16 @@ describe('accepting events', () => {
     const s = stored.find((x) => x.id === 'lone-odd')!;
     expect(s.comment).toBe('half a pair \ufffd here');
     expect(JSON.parse(s.payload).comment).toBe('half a pair \ufffd here');
+  });
+
+  it('publishes one message per type with the ids in an Fw-Ids header, in body order', async () => {
+    const events = everyType('hdr');
+    const queued = [events[1], { ...events[1], id: 'hdr-2b', contact_id: 'c9' }];
+    expect((await post(ev, [...queued, events[2]], fw.admin)).status).toBe(202);
+    const m = await fw.rt.svc.bus.jsm.streams.getMessage(EVENTS_STREAM, { last_by_subj: 'cc.events.default.contact.queued' });
+    const body = JSON.parse(new TextDecoder().decode(m!.data)) as { id: string }[];
+    expect(body.map((e) => e.id)).toEqual(['hdr-2', 'hdr-2b']);
+    expect(JSON.parse(m!.header.get('Fw-Ids'))).toEqual(['hdr-2', 'hdr-2b']);
   });
 
   it('accepts a single event object and NDJSON', async () => {
