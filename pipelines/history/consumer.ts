@@ -89,16 +89,12 @@ export class HistoryConsumer {
   }
 
   private async process(batch: JsMsg[]) {
-    const events: BusEvent[] = [];
-    for (const msg of batch) {
-      // an undecodable message is the writer's to dead-letter; nothing to compute from it
-      for (const e of decodeEvents(msg.data) ?? [])
-        if (e.type.startsWith('contact.') || e.type === 'agent.state') events.push(e);
-    }
     const t0 = performance.now();
+    let events: BusEvent[] | null = null;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.waitStored(events, batch);
+        events ??= await this.storedEvents(batch);
+        if (this.stopping) return; // not acked: redelivered after restart
         this.m.contacts.inc({}, await applyEvents(this.o.ch, events));
         break;
       } catch (err) {
@@ -114,6 +110,27 @@ export class HistoryConsumer {
   }
 
   /**
+   * The batch's contact and agent events, once they are stored. They are decoded only
+   * after the wait: during a burst the writer's backlog holds history back (up to
+   * yieldMaxMs), and decoding first would spend that CPU while it is scarcest.
+   */
+  private async storedEvents(batch: JsMsg[]): Promise<BusEvent[]> {
+    const deadline = Date.now() + this.o.storeWaitMs;
+    const waited = await this.waitForWriter(batch, deadline);
+    const events: BusEvent[] = [];
+    for (const msg of batch) {
+      // only contact and agent events make facts: other types are not decoded at all
+      const type = msg.subject.split('.').slice(3).join('.');
+      if (!type.startsWith('contact.') && type !== 'agent.state') continue;
+      // an undecodable message is the writer's to dead-letter; nothing to compute from it
+      for (const e of decodeEvents(msg.data) ?? [])
+        if (e.type.startsWith('contact.') || e.type === 'agent.state') events.push(e);
+    }
+    if (!waited) await this.pollStored(events, batch, deadline);
+    return events;
+  }
+
+  /**
    * Waits until the writer stored the batch, and then while the writer's backlog is above
    * `yieldAbove` (at most `yieldMaxMs`). The writer acks a message only after its
    * events are stored (or dead-lettered), so once its consumer's ack floor reaches the
@@ -121,26 +138,29 @@ export class HistoryConsumer {
    * Without a writer consumer on the stream, polls `event_ids` for the batch's ids as
    * before; that parameterized query (all ids of the batch) cost chDB and the main
    * thread's parameter serialisation per poll, and queued behind the writer's own
-   * lookups in chDB's process-wide lock for bound parameters.
+   * lookups in chDB's process-wide lock for bound parameters. False when there is no
+   * writer consumer (then pollStored).
    */
-  private async waitStored(events: BusEvent[], batch: JsMsg[]) {
-    const deadline = Date.now() + this.o.storeWaitMs;
+  private async waitForWriter(batch: JsMsg[], deadline: number): Promise<boolean> {
     let last = 0;
     for (const m of batch) last = Math.max(last, m.seq);
     const yieldUntil = Date.now() + this.o.yieldMaxMs;
     for (;;) {
       const writer = await this.writerState();
-      if (writer === null) break;
-      if (this.stopping) return;
+      if (writer === null) return false;
+      if (this.stopping) return true;
       const stored = writer.floor >= last;
-      if (stored && (writer.backlog <= this.o.yieldAbove || Date.now() > yieldUntil)) return;
+      if (stored && (writer.backlog <= this.o.yieldAbove || Date.now() > yieldUntil)) return true;
       if (!stored && Date.now() > deadline) {
         this.o.log.warn({ floor: writer.floor, last }, 'history: events not stored in time, computing from what is');
-        return;
+        return true;
       }
       for (const m of batch) m.working();
       await new Promise((r) => setTimeout(r, 100));
     }
+  }
+
+  private async pollStored(events: BusEvent[], batch: JsMsg[], deadline: number) {
     const byTenant = new Map<string, Set<string>>();
     for (const e of events) {
       let s = byTenant.get(e.tenant);
