@@ -1,6 +1,6 @@
 // Duplicate detection: ids are remembered until their whole hour is before the horizon.
 import { describe, expect, it } from 'vitest';
-import { IdSet } from '../../../pipelines/engine/id-set.ts';
+import { IdSet, hashOf } from '../../../pipelines/engine/id-set.ts';
 
 const H = 3_600_000;
 const T = Date.parse('2026-11-24T08:00:00Z');
@@ -50,5 +50,27 @@ describe('IdSet', () => {
       for (const id of model.keys()) if (!s.has(id)) throw new Error(`lost ${id}`);
     }
     expect(model.size).toBeGreaterThan(10_000);
+  });
+
+  it('tells apart two ids whose 32-bit hashes are equal', () => {
+    const seen = new Map<number, string>();
+    let pair: [string, string] | null = null;
+    for (let i = 0; !pair; i++) {
+      const id = `evt-${i}`;
+      const h = hashOf(id);
+      const other = seen.get(h);
+      if (other !== undefined) pair = [other, id];
+      else seen.set(h, id);
+    }
+    const [a, b] = pair;
+    expect(hashOf(a)).toBe(hashOf(b));
+    const s = new IdSet();
+    expect(s.addNew(a, T)).toBe(true);
+    expect(s.has(b)).toBe(false);
+    expect(s.addNew(b, T + H)).toBe(true);
+    expect(s.addNew(b, T + H)).toBe(false);
+    expect(s.entries().sort()).toEqual([[a, T], [b, T + H]].sort());
+    s.evictBefore(T + H); // a's hour is over; b stays, found past a's emptied slot
+    expect([s.has(a), s.has(b), s.size]).toEqual([false, true, 1]);
   });
 });
