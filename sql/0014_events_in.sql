@@ -12,8 +12,9 @@
 -- does not have take the column defaults, as the sparse rows did before.
 --
 -- A message ClickHouse cannot read (JSONExtract then yields an empty array) must not
--- vanish: the insert fails instead (throwIf, or arrayZip on arrays of different lengths)
--- and the writer sends the message to the dead-letter stream. The writer itself sends
+-- vanish, and an element that is not an event must not become an empty row: the insert
+-- fails instead (throwIf, or arrayZip on arrays of different lengths) and the writer
+-- sends the message to the dead-letter stream. The writer itself sends
 -- bytes that JavaScript and ClickHouse read alike (pipelines/writer/events-in.ts).
 CREATE TABLE IF NOT EXISTS events_in
 (
@@ -69,4 +70,5 @@ FROM
         FROM events_in
         WHERE throwIf(empty(raws) AND m != '[]', 'events_in: a message that is not a JSON array ClickHouse can read') = 0
     )
-);
+)
+WHERE throwIf(e.id = '' OR e.tenant = '' OR e.type = '', 'events_in: an element without id, tenant or type') = 0;

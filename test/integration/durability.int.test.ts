@@ -6,6 +6,7 @@ import { startFloorwatch, startTestNats, eventually, post, type TestFloorwatch }
 import { everyType } from '../support/sample-events.ts';
 import type { PrivateNats } from '../../pipelines/bus/nats-server.ts';
 import { DLQ_STREAM, EVENTS_STREAM } from '../../pipelines/bus/subjects.ts';
+import { headers } from '@nats-io/transport-node';
 
 let nats: PrivateNats;
 let fw: TestFloorwatch;
@@ -128,5 +129,20 @@ describe('ClickHouse failing', () => {
     expect(new TextDecoder().decode(m!.data)).toBe('{not json');
     // and the stream kept flowing
     await eventually(async () => (await count('after-dlq-')) === 12);
+  });
+
+  it('dead-letters a message whose ids header hides an element without an id, storing no empty row', async () => {
+    // With an Fw-Ids header the writer leaves the body to ClickHouse, whose view refuses it.
+    const before = (await fw.rt.svc.bus.jsm.streams.info(DLQ_STREAM)).state.messages;
+    const h = headers();
+    h.set('Fw-Ids', JSON.stringify(['forged-1']));
+    await fw.rt.svc.bus.js.publish('cc.events.default.contact.queued', new TextEncoder().encode('[{"type":"contact.queued","tenant":"default","ts":1}]'), { headers: h });
+    expect((await post(ev, everyType('after-forged'), fw.admin)).status).toBe(202);
+    await eventually(async () => (await fw.rt.svc.bus.jsm.streams.info(DLQ_STREAM)).state.messages === before + 1, 20_000);
+    const m = await fw.rt.svc.bus.jsm.streams.getMessage(DLQ_STREAM, { last_by_subj: 'cc.dlq.default' });
+    expect(m!.header.get('Fw-Reason')).toMatch(/without id, tenant or type/);
+    await eventually(async () => (await count('after-forged-')) === 12);
+    const empty = await fw.rt.svc.ch.query({ query: "SELECT count() AS n FROM events WHERE id = ''", format: 'JSONEachRow' });
+    expect(Number((await empty.json<{ n: number }>())[0].n)).toBe(0);
   });
 });
