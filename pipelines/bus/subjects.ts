@@ -20,6 +20,11 @@ export function fromSubjectToken(t: string): string {
 }
 
 export const eventSubject = (tenant: string, type: string) => `cc.events.${tenant}.${type}`;
+/** The tenant and event type of an eventSubject (the type keeps its dot: `contact.queued`). */
+export function eventSubjectParts(subject: string): { tenant: string; type: string } {
+  const [, , tenant = '', ...type] = subject.split('.');
+  return { tenant, type: type.join('.') };
+}
 export const dlqSubject = (tenant: string) => `cc.dlq.${tenant}`;
 export const kpiSubject = (tenant: string, scope: string) => `cc.kpi.${tenant}.${subjectToken(scope)}`;
 export const kpiTenantWildcard = (tenant: string) => `cc.kpi.${tenant}.>`;

@@ -11,7 +11,7 @@ import { decodeEvents } from '../bus/event-message.ts';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.ts';
-import { EVENTS_STREAM } from '../bus/subjects.ts';
+import { EVENTS_STREAM, eventSubjectParts } from '../bus/subjects.ts';
 import type { BusEvent } from '../events/schema.ts';
 import type { Registry } from '../../server/metrics.ts';
 import { rebuildAgents, rebuildContacts, staleTeams } from './rebuild.ts';
@@ -35,6 +35,9 @@ export interface HistoryConsumerOptions {
   yieldAbove?: number;
   yieldMaxMs?: number;
 }
+
+/** Only contact and agent events make facts. */
+const makesFacts = (type: string) => type.startsWith('contact.') || type === 'agent.state';
 
 export class HistoryConsumer {
   private messages: ConsumerMessages | null = null;
@@ -119,12 +122,10 @@ export class HistoryConsumer {
     const waited = await this.waitForWriter(batch, deadline);
     const events: BusEvent[] = [];
     for (const msg of batch) {
-      // only contact and agent events make facts: other types are not decoded at all
-      const type = msg.subject.split('.').slice(3).join('.');
-      if (!type.startsWith('contact.') && type !== 'agent.state') continue;
+      // messages of other types are not decoded at all
+      if (!makesFacts(eventSubjectParts(msg.subject).type)) continue;
       // an undecodable message is the writer's to dead-letter; nothing to compute from it
-      for (const e of decodeEvents(msg.data) ?? [])
-        if (e.type.startsWith('contact.') || e.type === 'agent.state') events.push(e);
+      for (const e of decodeEvents(msg.data) ?? []) if (makesFacts(e.type)) events.push(e);
     }
     if (!waited) await this.pollStored(events, batch, deadline);
     return events;

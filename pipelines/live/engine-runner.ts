@@ -7,7 +7,7 @@ import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
 import type { Msg, Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.ts';
-import { EVENTS_STREAM, kpiSubject } from '../bus/subjects.ts';
+import { EVENTS_STREAM, eventSubjectParts, kpiSubject } from '../bus/subjects.ts';
 import { decodeEvents } from '../bus/event-message.ts';
 import { TenantEngine, tenantFromJSON, tenantToJSON, type TenantState } from '../engine/index.ts';
 import { WINDOWS, type Metrics, type QueuePolicy, type ScopeSnapshot, type Window } from '../engine/types.ts';
@@ -122,8 +122,7 @@ export class EngineRunner {
       this.lastSeq = Math.max(this.lastSeq, seq); // the writer dead-letters it; nothing to count
       return;
     }
-    const tenant = subject.split('.')[2];
-    const e = this.engine(tenant);
+    const e = this.engine(eventSubjectParts(subject).tenant);
     for (const ev of events) e.apply(ev);
     this.lastSeq = Math.max(this.lastSeq, seq);
   }

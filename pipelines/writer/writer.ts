@@ -10,7 +10,7 @@ import { durableConsumer } from '../bus/durable.ts';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.ts';
-import { dlqSubject, EVENTS_STREAM } from '../bus/subjects.ts';
+import { dlqSubject, EVENTS_STREAM, eventSubjectParts } from '../bus/subjects.ts';
 import type { BusEvent } from '../events/schema.ts';
 import { eventsInBody, EVENTS_IN_SETTINGS, messageBytes, writeEvents } from './events-in.ts';
 import type { Registry } from '../../server/metrics.ts';
@@ -53,7 +53,7 @@ function eventsOf(p: Pending): BusEvent[] | null {
 
 /** A message read from the bus, or null when it can never be stored (dead letter). */
 export function pendingOf(msg: JsMsg): Pending | null {
-  const tenant = msg.subject.split('.')[2] ?? '';
+  const { tenant } = eventSubjectParts(msg.subject);
   const header = msg.headers?.get(IDS_HEADER);
   const ids = header ? decodeIds(header) : null;
   if (ids) return { msg, tenant, ids, events: null };
@@ -357,7 +357,7 @@ export class EventWriter {
   }
 
   private async deadLetter(msg: JsMsg, reason: string) {
-    const tenant = msg.subject.split('.')[2] ?? 'unknown';
+    const tenant = eventSubjectParts(msg.subject).tenant || 'unknown';
     this.o.log.error({ subject: msg.subject, seq: msg.seq, reason }, 'event message sent to dead-letter stream');
     try {
       const headers = (await import('@nats-io/transport-node')).headers();
