@@ -16,6 +16,15 @@ import type { Logger } from 'pino';
 import { ALERTS_STREAM, DLQ_STREAM, EVENTS_STREAM, VOC_STREAM } from './subjects.ts';
 import { IDS_HEADER } from './event-message.ts';
 
+/** A CC_EVENTS message as ingestion publishes it (server/ingest/publish.ts). */
+export interface BusMessage {
+  subject: string;
+  data: Uint8Array;
+  msgID: string;
+  /** the events' ids as a JSON array, for the IDS_HEADER (absent when too large) */
+  ids?: string;
+}
+
 export class BusUnavailable extends Error {
   constructor(msg = 'the event bus is unavailable') {
     super(msg);
@@ -126,7 +135,7 @@ export class Bus {
    * Rejects with BusUnavailable when the bus is down or does not ack in time: the caller
    * answers 503 and the source retries (duplicates are dropped by msgID).
    */
-  async publishAll(msgs: { subject: string; data: Uint8Array; msgID: string; ids?: string }[]): Promise<{ duplicates: number }> {
+  async publishAll(msgs: BusMessage[]): Promise<{ duplicates: number }> {
     if (!this.isUp) throw new BusUnavailable();
     try {
       const acks = await Promise.all(

@@ -9,16 +9,10 @@ import crypto from 'node:crypto';
 import type { BusEvent } from '../../pipelines/events/schema.ts';
 import { eventSubject } from '../../pipelines/bus/subjects.ts';
 import { MAX_IDS_HEADER } from '../../pipelines/bus/event-message.ts';
+import type { BusMessage } from '../../pipelines/bus/bus.ts';
 
 const MAX_CHUNK_BYTES = 512 * 1024; // below nats-server's default 1 MiB max_payload
 
-export interface BusMessage {
-  subject: string;
-  data: Uint8Array;
-  msgID: string;
-  /** the events' ids as a JSON array, for the IDS_HEADER (absent when too large) */
-  ids?: string;
-}
 
 export function toMessages(tenant: string, events: BusEvent[]): BusMessage[] {
   const byType = new Map<string, BusEvent[]>();
