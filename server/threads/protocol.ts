@@ -1,6 +1,6 @@
 // Messages between the main thread and a role thread (host.ts ↔ worker.ts). The main
 // thread owns the ClickHouse client (embedded chDB exists once per process); threads
-// send it SQL and bytes, and get bytes back. Buffers move, they are not copied.
+// send it SQL and bytes, and get bytes back. Buffers move where they can (insertTransfer).
 
 export type RoleName = 'engine' | 'engine-checkpoint' | 'writer' | 'history';
 
@@ -21,6 +21,16 @@ export type FromThread =
   | { type: 'metrics'; id: number; text: string }
   | { type: 'query'; id: number; sql: string; params: Record<string, unknown> }
   | { type: 'insert'; id: number; table: string; body: Uint8Array; settings: Record<string, string | number> };
+
+/**
+ * What to transfer with an insert body instead of copying it: its buffer when the body
+ * is all of it. The buffer is detached, so the caller must not use the body again (the
+ * writer builds one per attempt). A view into a larger buffer is copied: transferring
+ * would detach the rest of that buffer, which the caller may still hold.
+ */
+export function insertTransfer(body: Uint8Array): ArrayBuffer[] {
+  return body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? [body.buffer as ArrayBuffer] : [];
+}
 
 export type ToThread =
   | { type: 'reply'; id: number; body?: Uint8Array; error?: { message: string; code?: string } }

@@ -12,7 +12,7 @@ import type { QueuePolicy } from '../../pipelines/engine/types.ts';
 import { EngineRunner, type TenantConfigSource } from '../../pipelines/live/engine-runner.ts';
 import { EventWriter } from '../../pipelines/writer/writer.ts';
 import { HistoryConsumer } from '../../pipelines/history/consumer.ts';
-import type { FromThread, RoleThreadData, ToThread } from './protocol.ts';
+import { insertTransfer, type FromThread, type RoleThreadData, type ToThread } from './protocol.ts';
 import { nameThisThread, niceThisThread } from './os-thread.ts';
 
 const data = workerData as RoleThreadData;
@@ -31,11 +31,7 @@ function call(m: { type: 'query'; sql: string; params: Record<string, unknown> }
   return new Promise((resolve, reject) => {
     pending.set(id, { resolve, reject });
     const msg = { ...m, id } as FromThread;
-    // An insert body that is the whole of its buffer is handed over, not copied: the
-    // caller must not use it again (a slice of a shared buffer, e.g. Node's Buffer pool,
-    // is copied instead).
-    const own = m.type === 'insert' && m.body.byteOffset === 0 && m.body.byteLength === m.body.buffer.byteLength;
-    port.postMessage(msg, own ? [m.body.buffer as ArrayBuffer] : []);
+    port.postMessage(msg, m.type === 'insert' ? insertTransfer(m.body) : []);
   });
 }
 
