@@ -14,7 +14,7 @@ const OPEN = Buffer.from('{"m":');
 const CLOSE = Buffer.from('}\n');
 
 /** True when the bytes are one JSON array as ingestion writes it (`[` first, `]` last, no padding). */
-export function isJsonArray(data: Uint8Array): boolean {
+function isJsonArray(data: Uint8Array): boolean {
   return data.length >= 2 && data[0] === 0x5b && data[data.length - 1] === 0x5d;
 }
 
@@ -46,7 +46,7 @@ const SURROGATE_ESCAPE = Buffer.from('\\ud');
  * JSON.stringify writes a `\ud…` escape; a pair is written as UTF-8). ClickHouse
  * would read no array at all from such a message.
  */
-export function readsTheSame(data: Uint8Array): boolean {
+function readsTheSame(data: Uint8Array): boolean {
   return isJsonArray(data) && isUtf8(data) && Buffer.from(data.buffer, data.byteOffset, data.byteLength).indexOf(SURROGATE_ESCAPE) < 0;
 }
 

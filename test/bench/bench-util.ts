@@ -1,6 +1,7 @@
 // Shared by the benchmarks: percentiles, a keep-alive HTTP load loop, and the report line.
 import fs from 'node:fs';
 import http from 'node:http';
+import { statFields } from '../support/proc-stat.ts';
 
 export function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
@@ -89,7 +90,7 @@ export function threadCpu(pid: number): Map<string, number> {
       try {
         const s = fs.readFileSync(`/proc/${p}/task/${t}/stat`, 'utf8');
         const name = s.slice(s.indexOf('(') + 1, s.lastIndexOf(')'));
-        const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+        const f = statFields(s);
         const label = p !== pid ? name : Number(t) === pid ? 'main' : name === 'node' ? 'node (helpers)' : name;
         out.set(label, (out.get(label) ?? 0) + (Number(f[11]) + Number(f[12])) / tick);
       } catch {
@@ -102,8 +103,7 @@ export function threadCpu(pid: number): Map<string, number> {
 
 function ppidOf(p: number): number {
   try {
-    const s = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
-    return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]);
+    return Number(statFields(fs.readFileSync(`/proc/${p}/stat`, 'utf8'))[1]);
   } catch {
     return -1;
   }
