@@ -3,7 +3,8 @@
 // and never counting twice.
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, expect, it } from 'vitest';
-import { spawnFloorwatch, tempDir, eventually, post, statNice, ADMIN_KEY, type ChildFloorwatch } from '../support/harness.ts';
+import { spawnFloorwatch, tempDir, eventually, post, ADMIN_KEY, type ChildFloorwatch } from '../support/harness.ts';
+import { statNice } from '../support/proc-stat.ts';
 import { shiftedExample } from '../support/worked-example.ts';
 
 const dataDir = tempDir('fw-restart-');

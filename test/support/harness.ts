@@ -6,7 +6,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import pino from 'pino';
-import { statFields } from './proc-stat.ts';
 import { startNatsServer, type PrivateNats } from '../../pipelines/bus/nats-server.ts';
 import { loadConfig, type Config } from '../../server/config.ts';
 import { startRuntime, type Area, type Runtime } from '../../server/runtime.ts';
@@ -134,6 +133,3 @@ export async function post(url: string, body: unknown, headers: Record<string, s
   }
   return { status: res.status, headers: res.headers, json, text };
 }
-
-/** The nice value in a /proc/<pid>/task/<tid>/stat line. */
-export const statNice = (stat: string): number => Number(statFields(stat)[16]);

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { statNice } from '../../support/harness.ts';
+import { statNice } from '../../support/proc-stat.ts';
 
 const linux = process.platform === 'linux';
 
