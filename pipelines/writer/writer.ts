@@ -97,6 +97,13 @@ function toPrepared(parts: Part[], keys: Set<string>, total: number): Prepared {
   return { parts, keys, total, stored, arrays, token: hash.digest('hex') };
 }
 
+/** True when the two sets share an element (walks the smaller one). */
+function overlaps(a: Set<string>, b: Set<string>): boolean {
+  const [small, big] = a.size <= b.size ? [a, b] : [b, a];
+  for (const k of small) if (big.has(k)) return true;
+  return false;
+}
+
 /**
  * Each message's events without those `drop` names or seen before in the batch. A
  * message that loses none stays whole; one that does is decoded (or, if its body cannot
@@ -260,10 +267,10 @@ export class EventWriter {
     const t0 = performance.now();
     let delay = 100;
     let p = prepared;
-    // Ids the previous batch stored after this batch's lookup ran.
+    // Ids the previous batch stored after this batch's lookup ran. prepare() made the
+    // batch's keys once; a key already dropped as found only costs a needless filter.
     const last = this.lastStored;
-    const hit = ({ p: m, keep }: Part) => (keep ? keep.some((e) => last.has(key(m.tenant, e.id))) : m.ids.some((id) => last.has(key(m.tenant, id))));
-    if (last.size && p.parts.some(hit)) {
+    if (overlaps(p.keys, last)) {
       p = toPrepared(without(p.parts, (k) => last.has(k)), p.keys, p.total);
     }
     for (let attempt = 1; ; attempt++) {
