@@ -77,10 +77,16 @@ describe('history consumer and the writer backlog', () => {
   it('waits while the writer is behind, up to yieldMaxMs, then computes', async () => {
     const patient = new HistoryConsumer({ bus, ch, log, metrics: new Registry(), durable: 'h-patient', maxMessages: 1, maxDelayMs: 20, yieldAbove: 2, yieldMaxMs: 60_000 });
     const hasty = new HistoryConsumer({ bus, ch, log, metrics: new Registry(), durable: 'h-hasty', maxMessages: 1, maxDelayMs: 20, yieldAbove: 2, yieldMaxMs: 300 });
+    const stopped = new HistoryConsumer({ bus, ch, log, metrics: new Registry(), durable: 'h-stopped', maxMessages: 1, maxDelayMs: 20, yieldAbove: 2, yieldMaxMs: 60_000 });
     await patient.start();
+    await stopped.start();
     // The contact's messages are stored, but three others wait for the writer (> 2).
     await new Promise((r) => setTimeout(r, 1_500));
     expect(await factCount('c1')).toBe(0);
+    // Stopped while waiting: nothing computed, nothing acknowledged (redelivered at restart).
+    await stopped.stop();
+    expect(await factCount('c1')).toBe(0);
+    expect((await bus.jsm.consumers.info(EVENTS_STREAM, 'h-stopped')).ack_floor.stream_seq).toBe(0);
     // A consumer allowed to wait only 300 ms computes the facts despite the backlog.
     await hasty.start();
     await eventually(async () => expect(await factCount('c1')).toBeGreaterThan(0), 10_000);
