@@ -17,6 +17,7 @@ import ingestRoutes from './plugins/ingest.routes.ts';
 import keysRoutes from './plugins/keys.routes.ts';
 import settingsRoutes from './plugins/settings.routes.ts';
 import boardsRoutes from './plugins/boards.routes.ts';
+import adaptersRoutes from './plugins/adapters.routes.ts';
 
 const WEB_BUILD = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../web/build');
 
@@ -110,6 +111,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await v1.register(keysRoutes, { svc, sessions });
       await v1.register(settingsRoutes, { svc });
       await v1.register(boardsRoutes, { svc });
+      await v1.register(adaptersRoutes, { svc });
       for (const p of opts.plugins ?? []) await v1.register(p, { svc });
     },
     { prefix: '/v1' },
