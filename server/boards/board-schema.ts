@@ -7,7 +7,12 @@ import { NUMERIC_METRICS, WINDOWS, type ScopeInfo } from '../../pipelines/engine
 export const AGENT_STATE_METRICS = [
   'agents.available', 'agents.busy', 'agents.wrap_up', 'agents.away', 'agents.offline',
 ] as const;
-export const TILE_METRICS = [...NUMERIC_METRICS, ...AGENT_STATE_METRICS] as const;
+/**
+ * `staffing` (queue scopes): agents on the queue (available + busy + wrap-up) minus the
+ * Erlang C `agents_required`, read from the live metrics; the wall shows it as "short N".
+ */
+export const STAFFING_METRIC = 'staffing';
+export const TILE_METRICS = [...NUMERIC_METRICS, ...AGENT_STATE_METRICS, STAFFING_METRIC] as const;
 export type TileMetric = (typeof TILE_METRICS)[number];
 
 export const TileMetricSchema = Type.Union(TILE_METRICS.map((m) => Type.Literal(m)));
@@ -158,7 +163,7 @@ export function defaultBoard(scopes: ScopeInfo[]): Board {
     {
       kind: 'queues', id: 'queues', w: 6, h: 4, window: '15m',
       ...(only ? { label: `${only.name ?? only.id} · 15m` } : {}),
-      metrics: ['waiting', 'longest_wait_s', 'service_level', 'abandon_rate', 'asa_s', 'agents.available'],
+      metrics: ['waiting', 'longest_wait_s', 'service_level', 'abandon_rate', 'asa_s', 'agents.available', 'staffing'],
     },
     { kind: 'agents', id: 'agents', w: 6, h: 4, scope: 'all' },
     { kind: 'alerts', id: 'alerts', w: 12, h: 1 },

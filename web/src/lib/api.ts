@@ -1,6 +1,6 @@
 // Same-origin calls to the Floorwatch API. A wall opened with `?key=` sends the key as a
 // Bearer token (it runs unattended, without a session); everyone else uses the cookie.
-import type { AgentRow, Metrics, ScopeInfo, Window } from '../../../pipelines/engine/types.ts';
+import type { AgentRow, Metrics, QueuePolicy, ScopeInfo, Window } from '../../../pipelines/engine/types.ts';
 import type { Board } from '../../../server/boards/board-schema.ts';
 
 export interface Session {
@@ -100,6 +100,7 @@ export const api = {
       .then((r) => r.points),
   alerts: () => request<{ firing: Alert[]; recent: Alert[] }>('GET', '/v1/alerts'),
   tenant: () => request<{ time_zone?: string; name?: string }>('GET', '/v1/tenant'),
+  queues: () => request<{ items: (QueuePolicy & { id: string; name?: string })[] }>('GET', '/v1/queues').then((r) => r.items),
 
   boards: () => request<{ items: Board[] }>('GET', '/v1/boards').then((r) => r.items),
   board: (id: string) => request<Board>('GET', `/v1/boards/${encodeURIComponent(id)}`),

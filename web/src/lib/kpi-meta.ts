@@ -2,8 +2,10 @@
 // Pure and framework-free so the unit tests and the server-side board schema agree with it.
 import type { Metrics } from '../../../pipelines/engine/types.ts';
 import type { Thresholds, TileMetric } from '../../../server/boards/board-schema.ts';
+import { gapText, staffingGap } from './wall/staffing.ts';
 
-export type Unit = 'percent' | 'duration' | 'count' | 'signed' | 'decimal';
+/** `staffing`: agents present − required, shown as "short 3" / "over 2" */
+export type Unit = 'percent' | 'duration' | 'count' | 'signed' | 'decimal' | 'staffing';
 export type Direction = Thresholds['direction'];
 export type ThresholdState = 'ok' | 'warn' | 'alert' | 'none';
 
@@ -55,12 +57,14 @@ export const KPI_META: Record<TileMetric, KpiMeta> = {
   'agents.wrap_up': { label: 'Agents in wrap-up', short: 'Wrap', unit: 'count' },
   'agents.away': { label: 'Agents away', short: 'Away', unit: 'count' },
   'agents.offline': { label: 'Agents offline', short: 'Offline', unit: 'count' },
+  // short by 1–2 agents is amber, by 3 or more red; on target or over is green
+  staffing: { label: 'Staffing', short: 'Staff', unit: 'staffing', thresholds: below(-1, -3) },
 };
 
 /** KPIs that describe "now" and read the same in every window. */
 const INSTANT = new Set<TileMetric>([
   'waiting', 'longest_wait_s', 'backlog', 'backlog_breached', 'voc_overdue', 'agents_required',
-  'agents.available', 'agents.busy', 'agents.wrap_up', 'agents.away', 'agents.offline',
+  'agents.available', 'agents.busy', 'agents.wrap_up', 'agents.away', 'agents.offline', 'staffing',
 ]);
 export const isInstant = (metric: TileMetric): boolean => INSTANT.has(metric);
 
@@ -68,9 +72,10 @@ export const NO_VALUE = '–';
 const MINUS = '−';
 const counts = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
-/** The value of a tile metric, `agents.<state>` reading the agent counts. */
+/** The value of a tile metric, `agents.<state>` reading the agent counts, `staffing` the gap. */
 export function metricValue(metrics: Metrics | undefined, metric: TileMetric): number | null | undefined {
   if (!metrics) return undefined;
+  if (metric === 'staffing') return staffingGap(metrics);
   if (metric.startsWith('agents.')) {
     const state = metric.slice(7) as keyof NonNullable<Metrics['agents']>;
     return metrics.agents?.[state];
@@ -110,6 +115,7 @@ export function formatValue(value: number | null | undefined, unit: Unit, digits
     case 'count': return counts.format(value).replace('-', MINUS);
     case 'signed': return formatSigned(value, digits);
     case 'decimal': return value.toFixed(digits).replace('-', MINUS);
+    case 'staffing': return gapText(value);
   }
 }
 
