@@ -1,0 +1,94 @@
+// Staffing on the wall in Debian's Chromium: the worked example leaves billing short of
+// the agents Erlang C asks for; the queue table says "short N" with the N the engine
+// computes, turns red as more agents leave, and clears as agents log in.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { startFloorwatch, startTestNats, post, type TestFloorwatch } from '../support/harness.ts';
+import { launchBrowser } from '../support/browser.ts';
+import { shiftedExample } from '../support/worked-example.ts';
+import type { PrivateNats } from '../../pipelines/bus/nats-server.ts';
+import { liveArea } from '../../pipelines/live/live-area.ts';
+import { historyArea } from '../../server/history/area.ts';
+import type { Metrics } from '../../pipelines/engine/types.ts';
+
+let nats: PrivateNats;
+let fw: TestFloorwatch;
+let browser: Browser;
+let page: Page;
+const t0 = Date.now();
+
+beforeAll(async () => {
+  nats = await startTestNats();
+  fw = await startFloorwatch({ natsUrl: nats.url, areas: [liveArea(), historyArea()] });
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  await fw?.close();
+  await nats?.stop();
+});
+
+const cell = () => page.locator('section.queues .td.staffing[data-scope="queue:billing"]');
+const gap = () => cell().locator('.gap');
+let seq = 0;
+const agentState = (agent_id: string, state: string, extra: Record<string, unknown> = {}) => ({
+  id: `st-${++seq}`, type: 'agent.state', time: new Date(Date.now() - 500).toISOString(), agent_id, state, ...extra,
+});
+async function billing(): Promise<Metrics> {
+  const r = await fetch(`${fw.url}/v1/kpis?scope=queue:billing&window=15m`, { headers: fw.admin });
+  return ((await r.json()) as { metrics: Metrics }).metrics;
+}
+const present = (m: Metrics) => m.agents!.available + m.agents!.busy + m.agents!.wrap_up;
+
+it('shows "short N" with the engine’s N, and the Erlang C inputs behind it', async () => {
+  expect((await post(`${fw.url}/v1/events`, shiftedExample(t0), fw.admin)).status).toBe(202);
+  const reader = await post(`${fw.url}/v1/keys`, { scopes: ['read'] }, fw.admin);
+  await page.goto(`${fw.url}/wall/default?key=${reader.json.key}`);
+  await expect.poll(() => cell().count(), { timeout: 15_000 }).toBe(1);
+
+  // kpis.md worked example: 7 arrived in 15 min, AHT 225 s → A = 1.75, 4 agents for 80/20;
+  // on billing a1 is busy, a3 available, a2 away → 2 present.
+  const m = await billing();
+  expect(m.agents_required).toBe(4);
+  expect(present(m)).toBe(2);
+  await expect.poll(() => gap().innerText(), { timeout: 5_000 }).toBe(`short ${m.agents_required! - present(m)}`);
+  expect(await cell().locator('.of').innerText()).toBe(`${present(m)} of ${m.agents_required}`);
+  expect(await cell().getAttribute('class')).toMatch(/\bwarn\b/);
+  const title = (await cell().getAttribute('title'))!;
+  expect(title).toContain('Offered, last 15 min: 7 contacts');
+  expect(title).toContain('AHT, last hour: 225 s');
+  expect(title).toContain('A = λ × AHT = 1.75 Erlangs');
+  expect(title).toContain('80.0% answered within 20 s');
+  expect(title).toContain('Required: 4');
+  expect(title).toContain('On the queue: 2 (1 available, 1 busy, 0 wrap-up)');
+  // a queue without arrivals needs nobody: no number, not "over"
+  await expect.poll(() => page.locator('section.queues .td.staffing[data-scope="queue:sales"]').innerText()).toBe('–');
+});
+
+it('turns red as the floor thins and clears as agents log in', async () => {
+  expect((await post(`${fw.url}/v1/events`, [agentState('a3', 'away', { reason: 'lunch' })], fw.admin)).status).toBe(202);
+  await expect.poll(() => gap().innerText(), { timeout: 5_000 }).toBe('short 3');
+  expect(await cell().getAttribute('class')).toMatch(/\balert\b/);
+  expect(present(await billing())).toBe(1);
+  await page.waitForTimeout(400); // let the tiles' transitions settle before looking
+  await page.screenshot({ path: '/tmp/staffing-wall-short-1080p.png' });
+
+  const logins = [
+    agentState('a3', 'available'),
+    agentState('a2', 'available'),
+    agentState('a4', 'available', { name: 'Dora', team: 'south', queues: ['billing'] }),
+  ];
+  expect((await post(`${fw.url}/v1/events`, logins, fw.admin)).status).toBe(202);
+  await expect.poll(() => gap().innerText(), { timeout: 5_000 }).toBe('on target');
+  expect(await cell().getAttribute('class')).toMatch(/\bok\b/);
+  const m = await billing();
+  expect(present(m) - m.agents_required!).toBe(0);
+
+  expect((await post(`${fw.url}/v1/events`, [agentState('a5', 'available', { name: 'Ezio', queues: ['billing'] })], fw.admin)).status).toBe(202);
+  await expect.poll(() => gap().innerText(), { timeout: 5_000 }).toBe('over 1');
+  expect(await cell().getAttribute('class')).toMatch(/\bok\b/);
+  expect(await cell().getAttribute('title')).toContain('On the queue: 5 (4 available, 1 busy, 0 wrap-up)');
+  await page.waitForTimeout(400);
+  await page.screenshot({ path: '/tmp/staffing-wall-1080p.png' });
+});
