@@ -47,6 +47,7 @@ export class Follower {
   private offset = 0;
   private line = 0;
   private lastSize = -1;
+  private lastMtime = -1;
   /** the first bytes of the file as of the last commit (up to 64, at most the offset) */
   private head: Buffer = Buffer.alloc(0);
   private stopped = false;
@@ -137,13 +138,17 @@ export class Follower {
     }
     let more = false;
     if (this.cur) {
-      const size = fs.fstatSync(this.cur.fd).size;
-      const regrown = size !== this.lastSize && this.head.length > 0 && !this.headOf(this.cur.fd, this.head.length).equals(this.head);
+      const st = fs.fstatSync(this.cur.fd);
+      const size = st.size;
+      // a copytruncate can regrow the file to the very size it had: a changed mtime says look
+      const changed = size !== this.lastSize || st.mtimeMs !== this.lastMtime;
+      const regrown = changed && this.head.length > 0 && !this.headOf(this.cur.fd, this.head.length).equals(this.head);
       if (size < this.offset || regrown) {
         await this.fromCopy(this.offset, this.line, this.head, `${this.o.file} was truncated`);
         return true;
       }
       this.lastSize = size;
+      this.lastMtime = st.mtimeMs;
       more = this.read(this.cur.fd, events, false);
       if (!more && (await this.rotated(events))) return true;
     }

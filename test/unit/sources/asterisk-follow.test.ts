@@ -104,6 +104,20 @@ describe('Follower', () => {
     expect(logs.join('\n')).toContain('was truncated');
   });
 
+  it('notices a copytruncate that regrows the file to the very size it had', async () => {
+    const { file, got, start } = setup();
+    fs.writeFileSync(file, lines(3));
+    start();
+    await until(() => got.length === 3, 'first lines');
+    const size = fs.statSync(file).size;
+    fs.copyFileSync(file, `${file}.1`);
+    fs.truncateSync(file, 0);
+    fs.appendFileSync(file, lines(3)); // calls 4-6: lines of the same length as calls 1-3
+    expect(fs.statSync(file).size).toBe(size);
+    await until(() => got.length === 6, 'lines of the regrown file');
+    expect(got).toEqual(calls(1, 6));
+  });
+
   it('a restart resumes at the stored offset: nothing again, nothing skipped', async () => {
     const { file, got, start, stop } = setup();
     fs.writeFileSync(file, lines(3));
