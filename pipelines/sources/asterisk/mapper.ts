@@ -70,7 +70,24 @@ export interface MapperState {
 }
 
 const DAY = 86_400_000;
-const iso = (ms: number) => new Date(ms).toISOString();
+// queue_log times are whole seconds and come in order: most lines repeat the last one's
+let isoMs = NaN;
+let isoStr = '';
+function iso(ms: number): string {
+  if (ms !== isoMs) {
+    isoStr = new Date(ms).toISOString();
+    isoMs = ms;
+  }
+  return isoStr;
+}
+
+/** Why a line lacks a field its event needs (null: it has them); null arguments are not needed. */
+function missing(ev: string, callid: string | null, queue: string | null, agent: string | null): string | null {
+  if (callid !== null && !okId(callid)) return `${ev} without a call id`;
+  if (queue !== null && !okId(queue)) return `${ev} without a queue (or longer than 128)`;
+  if (agent !== null && !okId(agent)) return `${ev} without an agent (or longer than 128)`;
+  return null;
+}
 const okId = (s: string) => s !== '' && s !== 'NONE' && s.length <= 128;
 const DONE = new Set(['COMPLETECALLER', 'COMPLETEAGENT', 'TRANSFER', 'BLINDTRANSFER', 'ATTENDEDTRANSFER']);
 const EXITS: Record<string, number> = { EXITWITHTIMEOUT: 2, EXITEMPTY: 2, EXITWITHKEY: 3, WITHDRAW: 2 };
@@ -81,6 +98,8 @@ export class QueueLogMapper {
   private readonly board: AgentBoard;
   private calls = new Map<string, Call>();
   private pending: Pending[] = [];
+  /** pending overflow windows ('x'), so an ENTERQUEUE looks for one only when there is one */
+  private exits = 0;
   private lastMs = -1;
   private seq = 0;
   private readonly prefix: string;
@@ -171,6 +190,7 @@ export class QueueLogMapper {
     m.calls = new Map(Object.entries(s.calls));
     m.board.load(s.members);
     m.pending = [...s.pending];
+    m.exits = m.pending.filter((p) => p.k === 'x').length;
     return m;
   }
 
@@ -198,6 +218,7 @@ export class QueueLogMapper {
   private settle(t: number, all: boolean): void {
     while (this.pending.length > 0 && (all || this.pending[0].due < t)) {
       const p = this.pending.shift()!;
+      if (p.k === 'x') this.exits--;
       if (p.k === 'w') {
         const m = this.board.get(p.agent);
         this.wrapped(p, p.due);
@@ -211,11 +232,14 @@ export class QueueLogMapper {
     let i = this.pending.length;
     while (i > 0 && this.pending[i - 1].due > p.due) i--;
     this.pending.splice(i, 0, p);
+    if (p.k === 'x') this.exits++;
   }
 
   private takePending<K extends Pending['k']>(k: K, match: (p: Extract<Pending, { k: K }>) => boolean) {
     const i = this.pending.findIndex((p) => p.k === k && match(p as Extract<Pending, { k: K }>));
-    return i < 0 ? undefined : (this.pending.splice(i, 1)[0] as Extract<Pending, { k: K }>);
+    if (i < 0) return undefined;
+    if (k === 'x') this.exits--;
+    return this.pending.splice(i, 1)[0] as Extract<Pending, { k: K }>;
   }
 
   private wrapped(p: PendingWrap, t: number): void {
@@ -242,20 +266,10 @@ export class QueueLogMapper {
   /** One parsed line; returns why it cannot be mapped, or null. */
   private apply(ev: string, t: number, callid: string, queue: string, agent: string, d: string[], id: string): string | null {
     const time = iso(t);
-    const needCall = () => (okId(callid) ? null : `${ev} without a call id`);
-    const needQueue = () => (okId(queue) ? null : `${ev} without a queue (or longer than 128)`);
-    const needAgent = () => (okId(agent) ? null : `${ev} without an agent (or longer than 128)`);
-    const need = (...checks: (() => string | null)[]) => {
-      for (const c of checks) {
-        const r = c();
-        if (r !== null) return r;
-      }
-      return null;
-    };
     if (ev === 'ENTERQUEUE') {
-      const bad = need(needCall, needQueue);
+      const bad = missing(ev, callid, queue, null);
       if (bad) return bad;
-      const x = this.takePending('x', (p) => p.call === callid);
+      const x = this.exits === 0 ? undefined : this.takePending('x', (p) => p.call === callid);
       if (x) this.emit({ id: `${x.id}:x`, type: 'contact.transferred', time, contact_id: callid, queue: x.queue, to_queue: queue });
       this.calls.set(callid, { q: queue, t, s: t });
       const q: EventOf<'contact.queued'> = { id, type: 'contact.queued', time, contact_id: callid, queue, channel: 'voice' };
@@ -264,7 +278,7 @@ export class QueueLogMapper {
       return null;
     }
     if (ev === 'CONNECT') {
-      const bad = need(needCall, needQueue, needAgent);
+      const bad = missing(ev, callid, queue, agent);
       if (bad) return bad;
       const m = this.board.get(agent);
       this.board.serves(m, queue);
@@ -281,7 +295,7 @@ export class QueueLogMapper {
       return null;
     }
     if (DONE.has(ev)) {
-      const bad = need(needCall, needAgent);
+      const bad = missing(ev, callid, null, agent);
       if (bad) return bad;
       const m = this.board.get(agent);
       this.board.serves(m, queue);
@@ -303,14 +317,14 @@ export class QueueLogMapper {
       return null;
     }
     if (ev === 'ABANDON') {
-      const bad = need(needCall, needQueue);
+      const bad = missing(ev, callid, queue, null);
       if (bad) return bad;
       this.calls.delete(callid);
       this.abandoned(id, t, callid, queue, intField(d[2]), ev);
       return null;
     }
     if (EXITS[ev] !== undefined) {
-      const bad = need(needCall, needQueue);
+      const bad = missing(ev, callid, queue, null);
       if (bad) return bad;
       this.calls.delete(callid);
       const wait = intField(d[EXITS[ev]]);
@@ -331,7 +345,7 @@ export class QueueLogMapper {
     }
     if (EVENTS[ev]?.ignored) return null;
     // the rest is about members
-    const bad = needAgent();
+    const bad = missing(ev, null, null, agent);
     if (bad) return bad;
     const m = this.board.get(agent);
     const q = okId(queue) ? queue : null;
