@@ -18,6 +18,8 @@ import keysRoutes from './plugins/keys.routes.ts';
 import settingsRoutes from './plugins/settings.routes.ts';
 import boardsRoutes from './plugins/boards.routes.ts';
 import adaptersRoutes from './plugins/adapters.routes.ts';
+import connectRoutes from './plugins/connect.routes.ts';
+import twilioRoutes from './plugins/twilio.routes.ts';
 
 const WEB_BUILD = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../web/build');
 
@@ -112,6 +114,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await v1.register(settingsRoutes, { svc });
       await v1.register(boardsRoutes, { svc });
       await v1.register(adaptersRoutes, { svc });
+      if (svc.config.roles.has('ingest')) await v1.register(connectRoutes, { svc });
+      if (svc.config.roles.has('ingest')) await v1.register(twilioRoutes, { svc });
       for (const p of opts.plugins ?? []) await v1.register(p, { svc });
     },
     { prefix: '/v1' },

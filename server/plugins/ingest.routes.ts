@@ -3,21 +3,18 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { AnyEvent, type BusEvent } from '../../pipelines/events/schema.ts';
-import { BusUnavailable } from '../../pipelines/bus/bus.ts';
 import { requireScope, tenantOf, type Services } from '../context.ts';
 import { badRequest, Errors, rateLimited, unavailable } from '../errors.ts';
-import { MS_BUCKETS } from '../metrics.ts';
 import { validateEvent, type Rejection } from '../ingest/validate.ts';
-import { toMessages } from '../ingest/publish.ts';
+import { eventPublisher } from '../ingest/accept.ts';
 import { TokenBuckets } from '../ingest/rate-limit.ts';
 
 const NDJSON_ERROR = Symbol('ndjson-error');
 
 export default async function ingestRoutes(app: FastifyInstance, { svc }: { svc: Services }) {
   const { config, bus, metrics } = svc;
-  const accepted = metrics.counter('fw_events_accepted_total', 'events accepted (acked by JetStream)');
   const rejected = metrics.counter('fw_events_rejected_total', 'events rejected, by reason');
-  const publishMs = metrics.histogram('fw_publish_ms', 'JetStream publish latency per request (ms)', MS_BUCKETS);
+  const publish = eventPublisher(svc);
   const buckets = config.rateLimitPerKey > 0 ? new TokenBuckets(config.rateLimitPerKey) : null;
 
   app.addContentTypeParser(
@@ -101,16 +98,7 @@ export default async function ingestRoutes(app: FastifyInstance, { svc }: { svc:
           rejections,
         );
       }
-      const t0 = performance.now();
-      try {
-        await bus.publishAll(toMessages(tenant, good));
-      } catch (err) {
-        if (err instanceof BusUnavailable)
-          throw unavailable('the event bus did not acknowledge the events; nothing was accepted, retry later', 2);
-        throw err;
-      }
-      publishMs.observe(performance.now() - t0);
-      accepted.inc({}, good.length);
+      await publish(tenant, good);
       if (bad.length) return reply.code(207).send({ accepted: good.length, rejected: rejections });
       return reply.code(202).send({ accepted: good.length });
     },
