@@ -285,7 +285,7 @@ const KPI_SQL: Record<string, string> = {
 };
 
 /** RFC 3339 label of bucket start `b` (epoch s) in {tz}, with the zone's offset ('Z' for 0). */
-const LABEL_SQL = `concat(formatDateTime(toDateTime(b, {tz:String}), '%Y-%m-%dT%H:%i:%S', {tz:String}),
+export const LABEL_SQL = `concat(formatDateTime(toDateTime(b, {tz:String}), '%Y-%m-%dT%H:%i:%S', {tz:String}),
   if(timeZoneOffset(toDateTime(b, {tz:String})) = 0, 'Z', concat(
     if(timeZoneOffset(toDateTime(b, {tz:String})) < 0, '-', '+'),
     leftPad(toString(intDiv(abs(timeZoneOffset(toDateTime(b, {tz:String}))), 3600)), 2, '0'), ':',

@@ -9,6 +9,7 @@ import { DEFAULT_POLICY } from '../../pipelines/engine/types.ts';
 import { parseHistoryQuery, type Query } from '../history/params.ts';
 import { historyBody, type QueuePolicies } from '../history/history-query.ts';
 import { contactTimeline, listContacts } from '../history/contacts-query.ts';
+import { parseStaffingQuery, staffingRows } from '../history/staffing-query.ts';
 
 const S = Type.Optional(Type.String());
 const HistoryQs = Type.Object(
@@ -66,6 +67,34 @@ export default async function historyRoutes(app: FastifyInstance, { svc, now: cl
         return reply.type('text/csv; charset=utf-8').send(body);
       }
       return reply.type('application/json; charset=utf-8').send(body);
+    },
+  );
+
+  app.get(
+    '/history/staffing',
+    {
+      onRequest: requireScope('read'),
+      schema: {
+        tags: ['history'],
+        summary: 'Agents required (Erlang C, kpis.md "Staffing") against agents present, per 15-minute interval of one queue',
+        querystring: Type.Object(
+          {
+            queue: Type.Optional(Type.String({ description: 'required: the queue id' })),
+            from: Type.Optional(Type.String({ description: 'required: RFC 3339 start (inclusive)' })),
+            to: Type.Optional(Type.String({ description: 'RFC 3339 end (exclusive); default now' })),
+            tz: Type.Optional(Type.String({ description: 'IANA time zone of the buckets; default the tenant time zone' })),
+          },
+          { additionalProperties: true },
+        ),
+      },
+    },
+    async (req) => {
+      const tenant = tenantOf(req);
+      const now = nowMs();
+      const q = parseStaffingQuery(req.query as Query, { tz: tenantSettings(tenants, tenant).time_zone, now });
+      const policy = queueSettings(queues, tenant, q.queue);
+      const rows = await staffingRows(svc.ch, { ...q, tenant, now, policy });
+      return { interval: '15m', tz: q.tz, queue: q.queue, sl_target: policy.sl_target, sl_threshold_s: policy.sl_threshold_s, rows };
     },
   );
 
