@@ -10,6 +10,9 @@ import type { PrivateNats } from '../../pipelines/bus/nats-server.ts';
 import { liveArea } from '../../pipelines/live/live-area.ts';
 import { historyArea } from '../../server/history/area.ts';
 import type { Metrics } from '../../pipelines/engine/types.ts';
+import { EVENTS_STREAM } from '../../pipelines/bus/subjects.ts';
+import { eventually } from '../support/harness.ts';
+import { shortfall, type StaffingRow } from '../../web/src/lib/history/staffing-rows.ts';
 
 let nats: PrivateNats;
 let fw: TestFloorwatch;
@@ -91,4 +94,72 @@ it('turns red as the floor thins and clears as agents log in', async () => {
   expect(await cell().getAttribute('title')).toContain('On the queue: 5 (4 available, 1 busy, 0 wrap-up)');
   await page.waitForTimeout(400);
   await page.screenshot({ path: '/tmp/staffing-wall-1080p.png' });
+});
+
+/**
+ * A day on queue `support` so far (UTC): arrivals rise to a midday peak and fall, six
+ * agents on shifts that cover the morning well and the peak badly. Only what is in the
+ * past is posted.
+ */
+function supportDay(until: number): object[] {
+  const midnight = Math.floor(until / 86_400_000) * 86_400_000;
+  const out: object[] = [];
+  const shifts: [string, number, number][] = [['s1', 7, 15], ['s2', 7.5, 16], ['s3', 8, 12], ['s4', 11, 19], ['s5', 13.5, 20], ['s6', 9, 13]];
+  for (const [a, on, off] of shifts) {
+    out.push({ id: `sd-${a}-on`, type: 'agent.state', time: new Date(midnight + on * 3_600_000).toISOString(), agent_id: a, name: `Agent ${a}`, state: 'available', queues: ['support'] });
+    out.push({ id: `sd-${a}-off`, type: 'agent.state', time: new Date(midnight + off * 3_600_000).toISOString(), agent_id: a, state: 'offline' });
+  }
+  for (let k = 8 * 4; k < 20 * 4; k++) {
+    const n = Math.round(4 + 14 * Math.exp(-(((k / 4 - 13) / 2.5) ** 2)));
+    for (let i = 0; i < n; i++) {
+      const t = midnight + k * Q + Math.floor(((i + 0.5) / n) * Q);
+      const c = `sd-c${k}-${i}`;
+      const at = (d: number) => new Date(t + d * 1000).toISOString();
+      out.push({ id: `${c}-q`, type: 'contact.queued', time: at(0), contact_id: c, queue: 'support', channel: 'voice' });
+      out.push({ id: `${c}-a`, type: 'contact.answered', time: at(12), contact_id: c, queue: 'support', agent_id: 's1' });
+      out.push({ id: `${c}-e`, type: 'contact.ended', time: at(12 + 180 + (i % 5) * 20), contact_id: c, agent_id: 's1' });
+      out.push({ id: `${c}-w`, type: 'contact.wrapped', time: at(12 + 240 + (i % 5) * 20), contact_id: c, agent_id: 's1' });
+    }
+  }
+  return out.filter((e) => Date.parse((e as { time: string }).time) < until - 20 * 60_000);
+}
+const Q = 900_000;
+
+it('shows required vs present per 15 minutes on /history, short intervals marked', async () => {
+  const day = supportDay(Date.now());
+  for (let i = 0; i < day.length; i += 2000) expect((await post(`${fw.url}/v1/events`, day.slice(i, i + 2000), fw.admin)).status).toBe(202);
+  await eventually(async () => {
+    const i = await fw.rt.svc.bus.jsm.consumers.info(EVENTS_STREAM, 'history');
+    return i.num_pending + i.num_ack_pending === 0;
+  }, 60_000);
+  const key = fw.admin.authorization.slice('Bearer '.length);
+  await page.goto(`${fw.url}/history?metric=arrived&scope=queue:support&interval=15m&key=${key}`);
+  const bars = page.locator('section.staffing rect.present');
+  await expect.poll(() => bars.count(), { timeout: 15_000 }).toBeGreaterThan(8);
+  expect(await page.locator('select[name=staffing-queue]').inputValue()).toBe('support');
+
+  // the chart draws exactly what the API says: one bar per interval, red where short
+  const midnight = Math.floor(Date.now() / 86_400_000) * 86_400_000;
+  const api = await fetch(`${fw.url}/v1/history/staffing?queue=support&from=${new Date(midnight).toISOString()}`, { headers: fw.admin });
+  const rows = ((await api.json()) as { rows: StaffingRow[] }).rows;
+  const short = rows.filter((r) => shortfall(r) > 0);
+  expect(await bars.count()).toBe(rows.length);
+  expect(short.length).toBeGreaterThan(0);
+  expect(await page.locator('section.staffing rect.present.short').count()).toBe(short.length);
+  const loaded = rows.filter((r) => r.agents_required !== null).length;
+  expect(await page.locator('section.staffing .summary').innerText()).toContain(`Short in ${short.length} of ${loaded} intervals`);
+
+  // hovering an interval shows its Erlang C inputs
+  const r = short[0];
+  await page.locator(`section.staffing rect.present[data-bucket="${r.bucket}"]`).dispatchEvent('mouseenter');
+  const hover = await page.locator('section.staffing .hover').innerText();
+  expect(hover).toContain(`${r.arrived} arrived`);
+  expect(hover).toContain(`AHT ${r.aht_s.toFixed(0)} s`);
+  expect(hover).toContain(`required ${r.agents_required}`);
+  await page.locator('section.staffing').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: '/tmp/staffing-history-1080p.png' });
+
+  // the wall's staffing column lists the new queue too, with its Erlang C value
+  await page.goto(`${fw.url}/wall/default?key=${key}`);
+  await expect.poll(() => page.locator('section.queues .td.staffing[data-scope="queue:support"]').count(), { timeout: 15_000 }).toBe(1);
 });

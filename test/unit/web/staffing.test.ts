@@ -9,6 +9,7 @@ import { TenantEngine } from '../../../pipelines/engine/tenant-engine.ts';
 import { bus } from '../engine/load-events.ts';
 import { FIXTURE, READ_AT } from '../../support/worked-example.ts';
 import type { Metrics } from '../../../pipelines/engine/types.ts';
+import { shortfall, staffingSummary, type StaffingRow } from '../../../web/src/lib/history/staffing-rows.ts';
 
 const agents = (available: number, busy: number, wrap_up: number, away = 0) => ({ available, busy, wrap_up, away, offline: 0 });
 
@@ -78,5 +79,18 @@ describe('Erlang C inputs', () => {
     expect(i.required).toBe(m15.agents_required);
     expect(i.required).toBe(4);
     expect(staffingGap(m15)).toBe(-2); // a1 busy + a3 available; a2 is away
+  });
+});
+
+describe('staffing history panel', () => {
+  const row = (bucket: string, agents_required: number | null, agents_present: number): StaffingRow =>
+    ({ bucket, arrived: agents_required ? 10 : 0, aht_s: 300, offered_erlangs: 0, agents_required, agents_present });
+  it('counts the intervals short of the requirement and names the worst', () => {
+    const rows = [row('09:00', null, 3), row('09:15', 4, 4), row('09:30', 6, 3.5), row('09:45', 5, 1.2), row('10:00', 2, 5)];
+    expect(rows.map(shortfall)).toEqual([0, 0, 2.5, expect.closeTo(3.8, 9), 0]);
+    const s = staffingSummary(rows);
+    expect(s).toMatchObject({ loaded: 4, shortIntervals: 2 });
+    expect(s.worst?.bucket).toBe('09:45');
+    expect(staffingSummary([row('x', null, 0)])).toEqual({ loaded: 0, shortIntervals: 0, worst: null });
   });
 });
