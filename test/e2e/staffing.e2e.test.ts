@@ -94,6 +94,28 @@ it('turns red as the floor thins and clears as agents log in', async () => {
   expect(await cell().getAttribute('title')).toContain('On the queue: 5 (4 available, 1 busy, 0 wrap-up)');
   await page.waitForTimeout(400);
   await page.screenshot({ path: '/tmp/staffing-wall-1080p.png' });
+
+  // a staffing tile of one queue, on a board of its own
+  const board = {
+    id: 'staffing', name: 'Staffing', columns: 4, rows: 2,
+    widgets: [
+      { kind: 'tile', id: 'billing-staff', w: 2, h: 2, metric: 'staffing', scope: 'queue:billing', window: '15m' },
+      { kind: 'tile', id: 'billing-sl', w: 2, h: 2, metric: 'service_level', scope: 'queue:billing', window: '15m' },
+    ],
+  };
+  const put = await fetch(`${fw.url}/v1/boards/staffing`, { method: 'PUT', headers: { ...fw.admin, 'content-type': 'application/json' }, body: JSON.stringify(board) });
+  expect(put.status).toBe(200);
+  await page.goto(page.url().replace('/wall/default', '/wall/staffing'));
+  const tile = page.locator('section.tile[aria-label^="Staffing:"]');
+  await expect.poll(() => tile.getAttribute('aria-label'), { timeout: 10_000 }).toBe('Staffing: over 1');
+  expect(await tile.getAttribute('class')).toMatch(/\bok\b/);
+  expect(await tile.locator('.staff-note').innerText()).toContain(`need ${m.agents_required} · on 5`);
+  expect(await tile.getAttribute('title')).toContain('A = λ × AHT = 1.75 Erlangs');
+  expect((await post(`${fw.url}/v1/events`, [agentState('a5', 'away'), agentState('a4', 'offline'), agentState('a3', 'away')], fw.admin)).status).toBe(202);
+  await expect.poll(() => tile.getAttribute('aria-label'), { timeout: 5_000 }).toBe('Staffing: short 2');
+  expect(await tile.getAttribute('class')).toMatch(/\bwarn\b/);
+  await page.waitForTimeout(400);
+  await page.screenshot({ path: '/tmp/staffing-tile-1080p.png' });
 });
 
 /**
