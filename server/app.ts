@@ -21,6 +21,9 @@ import adaptersRoutes from './plugins/adapters.routes.ts';
 import connectRoutes from './plugins/connect.routes.ts';
 import twilioRoutes from './plugins/twilio.routes.ts';
 
+/** Errors of the NATS client that mean "unavailable now", not a bug. */
+const NATS_DOWN = /^(TimeoutError|NoResponders|NoRespondersError|RequestError|ClosedConnectionError|ConnectionError|DrainingConnectionError|JetStreamNotEnabled|BusUnavailable)$/;
+
 const WEB_BUILD = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../web/build');
 
 export interface AppOptions {
@@ -52,6 +55,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     let status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
     const extra: Record<string, unknown> = {};
     let detail = err.message;
+    if (status === 500 && (NATS_DOWN.test(err.name ?? '') || (err.name === 'JetStreamApiError' && /temporarily unavailable|no suitable peers|leader/i.test(err.message)))) {
+      // NATS unreachable, or a cluster electing a leader: the request may be sent again
+      status = 503;
+      err.retryAfter ??= 2;
+      detail = `the event bus is not answering (${err.name}); try again shortly`;
+    }
     if (err.validation) {
       status = 400;
       extra.errors = err.validation.map((v) => ({

@@ -1,6 +1,7 @@
 // The one place that reads the environment (DESIGN convention 7). Everything else gets a
 // parsed, validated Config passed in, so tests build any configuration they need.
 import path from 'node:path';
+import { defaultReplicas } from '../pipelines/bus/subjects.ts';
 
 export interface Config {
   port: number;
@@ -27,6 +28,8 @@ export interface Config {
   engineSnapshotMs: number;
   /** JetStream's duplicate window for fast retries (ms) */
   natsDuplicateWindowMs: number;
+  /** replicas of the streams and KV buckets: NATS_REPLICAS, default 3 when NATS_URL lists 3 or more servers, else 1 */
+  natsReplicas: number;
 }
 
 export const ROLES = ['ingest', 'writer', 'engine', 'gateway', 'notifier', 'voc'] as const;
@@ -62,8 +65,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
   if (chUrl && !/^https?:\/\//.test(chUrl))
     throw new ConfigError(`CLICKHOUSE_URL=${chUrl} is not valid: expected http(s)://host:8123`);
   const natsUrl = env.NATS_URL || null;
-  if (natsUrl && !/^(nats|tls|ws|wss):\/\/|^[\w.-]+:\d+/.test(natsUrl))
-    throw new ConfigError(`NATS_URL=${natsUrl} is not valid: expected nats://host:4222`);
+  // a cluster is a comma-separated list of its servers: nats://a:4222,nats://b:4222,nats://c:4222
+  const natsServers = natsUrl ? natsUrl.split(',').map((u) => u.trim()) : [];
+  for (const u of natsServers)
+    if (!/^(nats|tls|ws|wss):\/\/[^\s,]+$|^[\w.-]+:\d+$/.test(u))
+      throw new ConfigError(`NATS_URL=${natsUrl} is not valid: expected nats://host:4222, or a comma-separated list of a cluster's servers`);
   if (env.ADMIN_KEY !== undefined && env.ADMIN_KEY !== '' && env.ADMIN_KEY.length < 16)
     throw new ConfigError('ADMIN_KEY is too short: use at least 16 random characters');
   return {
@@ -90,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     publicUrl: publicUrl(env.PUBLIC_URL),
     engineSnapshotMs: int(env, 'ENGINE_SNAPSHOT_S', 30, 1, 3600) * 1000,
     natsDuplicateWindowMs: int(env, 'NATS_DUPLICATE_WINDOW_S', 120, 1, 86_400) * 1000,
+    natsReplicas: int(env, 'NATS_REPLICAS', defaultReplicas(natsServers.length), 1, 5),
   };
 }
 

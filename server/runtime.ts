@@ -64,7 +64,7 @@ export async function startRuntime(config: Config, log: Logger, areas: Area[] = 
     fs.writeFileSync(path.join(config.dataDir, 'nats.url'), natsUrl);
     log.info({ url: natsUrl }, 'private nats-server started');
   }
-  const bus = await Bus.connect(natsUrl, log, { duplicateWindowMs: config.natsDuplicateWindowMs });
+  const bus = await Bus.connect(natsUrl, log, { duplicateWindowMs: config.natsDuplicateWindowMs, replicas: config.natsReplicas });
   const ch = await openClickHouse(config);
   await migrate(ch, { eventsTtlDays: config.eventsTtlDays });
   let migrated = true;

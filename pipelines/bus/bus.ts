@@ -13,7 +13,7 @@ import {
 import { Kvm, type KV } from '@nats-io/kv';
 import { nanos } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
-import { ALERTS_STREAM, DLQ_STREAM, EVENTS_STREAM, VOC_STREAM } from './subjects.ts';
+import { ALERTS_STREAM, DLQ_STREAM, EVENTS_STREAM, VOC_STREAM, defaultReplicas } from './subjects.ts';
 import { IDS_HEADER } from './event-message.ts';
 
 /** A CC_EVENTS message as ingestion publishes it (server/ingest/publish.ts). */
@@ -33,8 +33,8 @@ export class BusUnavailable extends Error {
 
 const DAY_MS = 86_400_000;
 
-function streams(duplicateWindowMs: number): Partial<StreamConfig>[] {
-  return [
+function streams(duplicateWindowMs: number, replicas: number): Partial<StreamConfig>[] {
+  return ([
   {
     name: EVENTS_STREAM,
     subjects: ['cc.events.>'],
@@ -60,7 +60,7 @@ function streams(duplicateWindowMs: number): Partial<StreamConfig>[] {
     max_age: nanos(7 * DAY_MS),
     duplicate_window: nanos(600_000),
   },
-  ];
+  ] as Partial<StreamConfig>[]).map((c) => ({ ...c, num_replicas: replicas }));
 }
 
 export class Bus {
@@ -75,14 +75,18 @@ export class Bus {
     readonly jsm: JetStreamManager,
     private log: Logger,
     private duplicateWindowMs: number,
+    /** stream and KV replicas (3 on a three-node cluster) */
+    readonly replicas: number,
   ) {
     this.js = jetstream(nc, { timeout: 5_000 });
     void this.watchStatus();
   }
 
-  static async connect(url: string, log: Logger, opts: { duplicateWindowMs?: number } = {}): Promise<Bus> {
+  /** `url`: one server, or a cluster's servers comma-separated; the client reconnects to any of them. */
+  static async connect(url: string, log: Logger, opts: { duplicateWindowMs?: number; replicas?: number } = {}): Promise<Bus> {
+    const servers = url.split(',').map((u) => u.trim()).filter(Boolean);
     const nc = await connect({
-      servers: url,
+      servers,
       name: 'floorwatch',
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
@@ -93,7 +97,7 @@ export class Bus {
       noAsyncTraces: true,
     });
     const jsm = await jetstreamManager(nc, { timeout: 5_000 });
-    const bus = new Bus(url, nc, jsm, log, opts.duplicateWindowMs ?? 120_000);
+    const bus = new Bus(url, nc, jsm, log, opts.duplicateWindowMs ?? 120_000, opts.replicas ?? defaultReplicas(servers.length));
     await bus.ensureStreams();
     return bus;
   }
@@ -117,7 +121,7 @@ export class Bus {
   }
 
   async ensureStreams(): Promise<void> {
-    for (const cfg of streams(this.duplicateWindowMs)) {
+    for (const cfg of streams(this.duplicateWindowMs, this.replicas)) {
       try {
         await this.jsm.streams.info(cfg.name!);
         await this.jsm.streams.update(cfg.name!, cfg);
@@ -160,7 +164,7 @@ export class Bus {
   kv(bucket: string): Promise<KV> {
     let p = this.kvs.get(bucket);
     if (!p) {
-      p = new Kvm(this.nc).create(bucket, { history: 5 });
+      p = new Kvm(this.nc).create(bucket, { history: 5, replicas: this.replicas });
       p.catch(() => this.kvs.delete(bucket));
       this.kvs.set(bucket, p);
     }

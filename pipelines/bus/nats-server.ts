@@ -45,7 +45,12 @@ export interface PrivateNats {
   restart(): Promise<void>;
 }
 
-export async function startNatsServer(opts: { storeDir: string; port?: number }): Promise<PrivateNats> {
+export async function startNatsServer(opts: {
+  storeDir: string;
+  port?: number;
+  /** more nats-server flags (a cluster node's name, routes) */
+  args?: string[];
+}): Promise<PrivateNats> {
   const bin = findBinary();
   const port = opts.port ?? (await freePort());
   fs.mkdirSync(opts.storeDir, { recursive: true });
@@ -57,7 +62,7 @@ export async function startNatsServer(opts: { storeDir: string; port?: number })
   killOrphan(pidFile);
 
   const launch = async () => {
-    const args = ['-js', '-sd', opts.storeDir, '-a', '127.0.0.1', '-p', String(port), '-P', pidFile];
+    const args = ['-js', '-sd', opts.storeDir, '-a', '127.0.0.1', '-p', String(port), '-P', pidFile, ...(opts.args ?? [])];
     const c = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     child = c;
     let log = '';

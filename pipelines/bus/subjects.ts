@@ -40,3 +40,6 @@ export function fromKvToken(t: string): string {
 }
 
 export const TENANT_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/** Stream and KV replicas when none are configured: R3 on a cluster of three or more servers, else R1. */
+export const defaultReplicas = (servers: number): number => (servers >= 3 ? 3 : 1);

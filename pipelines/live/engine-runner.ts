@@ -46,6 +46,7 @@ export interface EngineRunnerOptions {
 export class EngineRunner {
   readonly engines = new Map<string, TenantEngine>();
   private messages: ConsumerMessages | null = null;
+  private stopping = false;
   private timers: NodeJS.Timeout[] = [];
   private subs: Subscription[] = [];
   /** KPIs computed by other roles (voice of the customer), merged into every snapshot */
@@ -81,18 +82,7 @@ export class EngineRunner {
   async start(): Promise<void> {
     await this.restore();
     const { bus } = this.o;
-    // An ordered (ephemeral) consumer: the engine's position is its own snapshot's
-    // sequence, not a durable's, so state and position always agree.
-    const opts = this.lastSeq > 0
-      ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.lastSeq + 1 }
-      : { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(this.now() - 26 * 3_600_000).toISOString() };
-    const consumer = await bus.js.consumers.get(EVENTS_STREAM, opts);
-    this.messages = await consumer.consume({ max_messages: 512 });
-    void (async () => {
-      for await (const m of this.messages!) {
-        this.ingest(m.subject, m.data, m.seq);
-      }
-    })().catch((err) => this.o.log.error({ err }, 'engine consumer stopped'));
+    await this.follow();
 
     if (this.o.publish !== false) {
       this.subs.push(
@@ -105,6 +95,63 @@ export class EngineRunner {
       this.timers.push(setInterval(() => this.evict(), this.o.fullEveryMs ?? 1_000));
     }
     if (this.o.saveEveryMs) this.timers.push(setInterval(() => void this.save(), this.o.saveEveryMs));
+  }
+
+  /**
+   * An ordered (ephemeral) consumer from the engine's own position: its snapshot's
+   * sequence, not a durable's, so state and position always agree. The consumer lives on
+   * the stream's leader; when that node is lost (a cluster failover) the client's ordered
+   * consumer can end or stall, so it is made again from `lastSeq + 1` whenever it ends,
+   * and when the stream has moved past us while nothing arrived for a while.
+   */
+  private async follow(): Promise<void> {
+    const { bus } = this.o;
+    const open = async () => {
+      const opts = this.lastSeq > 0
+        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.lastSeq + 1 }
+        : { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(this.now() - 26 * 3_600_000).toISOString() };
+      const consumer = await bus.js.consumers.get(EVENTS_STREAM, opts);
+      return consumer.consume({ max_messages: 512 });
+    };
+    this.messages = await open();
+    let lastMsgAt = Date.now();
+    const loop = async () => {
+      while (!this.stopping) {
+        const it = this.messages!;
+        try {
+          for await (const m of it) {
+            lastMsgAt = Date.now();
+            this.ingest(m.subject, m.data, m.seq);
+          }
+        } catch (err) {
+          this.o.log.warn({ err: (err as Error).message }, 'engine consumer failed; following again');
+        }
+        if (this.stopping) return;
+        for (;;) {
+          await new Promise((r) => setTimeout(r, 500));
+          if (this.stopping) return;
+          try {
+            this.messages = await open();
+            this.o.log.info({ from: this.lastSeq + 1 }, 'engine consumer made again');
+            break;
+          } catch (err) {
+            this.o.log.warn({ err: (err as Error).message }, 'engine consumer cannot be made yet');
+          }
+        }
+      }
+    };
+    void loop();
+    // stall watchdog: messages in the stream past our position, none received for 5 s
+    this.timers.push(setInterval(() => {
+      if (this.stopping || Date.now() - lastMsgAt < 5_000 || !bus.isUp) return;
+      void bus.jsm.streams.info(EVENTS_STREAM).then((i) => {
+        if (i.state.last_seq > this.lastSeq && Date.now() - lastMsgAt >= 5_000 && !this.stopping) {
+          this.o.log.warn({ at: this.lastSeq, last: i.state.last_seq }, 'engine consumer stalled; following again');
+          lastMsgAt = Date.now();
+          void this.messages?.close().catch(() => {});
+        }
+      }).catch(() => {});
+    }, 2_500));
   }
 
   private evict() {
@@ -215,6 +262,7 @@ export class EngineRunner {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     for (const t of this.timers) clearInterval(t);
     for (const s of this.subs) s.unsubscribe();
     await this.messages?.close().catch(() => {});

@@ -22,7 +22,7 @@ function fail(msg: string): never {
   process.exit(2);
 }
 
-async function connect(natsUrl: string | null, dataDir: string) {
+async function connect(natsUrl: string | null, dataDir: string, replicas: number) {
   const log = pino({ level: 'silent' });
   let server: PrivateNats | null = null;
   let url = natsUrl;
@@ -43,7 +43,7 @@ async function connect(natsUrl: string | null, dataDir: string) {
     server = await startNatsServer({ storeDir: path.join(dataDir, 'nats') });
     url = server.url;
   }
-  return { bus: await Bus.connect(url, log), server };
+  return { bus: await Bus.connect(url, log, { replicas: server ? 1 : replicas }), server };
 }
 
 async function run() {
@@ -57,7 +57,7 @@ async function run() {
     if (err instanceof ConfigError) fail(err.message);
     throw err;
   }
-  const { bus, server } = await connect(config.natsUrl, config.dataDir);
+  const { bus, server } = await connect(config.natsUrl, config.dataDir, config.natsReplicas);
   const map = await KvMap.open<KeyRecord>(bus, 'fw_keys');
   const keys = new KeyStore(map, null);
   try {

@@ -127,6 +127,7 @@ export function startRoleThread(role: RoleName, svc: Services, extra: { fixedNow
       natsUrl: svc.bus.url,
       logLevel: config.logLevel,
       duplicateWindowMs: config.natsDuplicateWindowMs,
+      natsReplicas: svc.bus.replicas,
       saveEveryMs: config.engineSnapshotMs,
       ...extra,
     },

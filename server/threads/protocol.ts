@@ -9,6 +9,8 @@ export interface RoleThreadData {
   natsUrl: string;
   logLevel: string;
   duplicateWindowMs: number;
+  /** stream and KV replicas, as the main thread's bus has them */
+  natsReplicas: number;
   /** engine-checkpoint: save interval */
   saveEveryMs: number;
   /** tests: a frozen clock for the engine */

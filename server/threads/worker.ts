@@ -153,7 +153,7 @@ port.on('message', (m: ToThread) => {
 });
 
 try {
-  bus = await Bus.connect(data.natsUrl, log, { duplicateWindowMs: data.duplicateWindowMs });
+  bus = await Bus.connect(data.natsUrl, log, { duplicateWindowMs: data.duplicateWindowMs, replicas: data.natsReplicas });
   role = await startRole(bus, remoteClickHouse());
   port.postMessage({ type: 'ready' } satisfies FromThread);
 } catch (err) {
