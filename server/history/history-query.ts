@@ -252,8 +252,12 @@ function params(req: HistoryRequest): Record<string, unknown> {
     p.r_from = Math.ceil(req.from / HOUR) * HOUR;
     p.r_to = Math.max(p.r_from as number, Math.floor(req.to / HOUR) * HOUR);
   }
+  p.all_g = ALL_BUCKETS;
   return p;
 }
+
+/** The group of the every-bucket rows of a grouped columns answer: no id can be a control character. */
+const ALL_BUCKETS = '\u0001';
 
 /** The summed parts each family's SQL yields per (b, g). */
 const FAMILY_COLS: Record<Family, string[]> = {
@@ -296,7 +300,7 @@ export const LABEL_SQL = `concat(formatDateTime(toDateTime(b, {tz:String}), '%Y-
  * group) are unioned, summed again, turned into KPIs and labelled by ClickHouse, which
  * also formats the output, so large results never pass through JS objects.
  */
-export function historySql(req: HistoryRequest): string {
+export function historySql(req: HistoryRequest, opts: { columns?: boolean } = {}): string {
   const families = [...new Set<Family>(req.metrics.map((m) => HISTORY_METRICS[m].family))];
   const branches: { sql: string; cols: string[] }[] = [];
   const p90 = req.metrics.includes('wait_p90_s');
@@ -312,12 +316,13 @@ export function historySql(req: HistoryRequest): string {
       branches.push({ sql: c, cols: ['tickets_created'] }, { sql: so, cols: ['tickets_solved'] }, { sql: fr, cols: ['frt_n', 'frt_sum'] });
     }
   }
-  if (!req.groupBy) {
-    // One row per bucket even when nothing happened: a chart without gaps.
+  if (!req.groupBy || opts.columns) {
+    // One row per bucket even when nothing happened: a chart without gaps. Grouped
+    // columns need every bucket too: under a group no real group can have (ALL_BUCKETS).
     const step = req.interval === '15m' ? 900 : 3600;
     branches.push({
       sql: `SELECT arrayJoin(arrayDistinct(arrayMap(x -> ${bucketSql(req.interval, 'toDateTime(x)')},
-              range(intDiv({from:Int64}, 1000), intDiv({to:Int64} + 999, 1000), ${step})))) AS b, '' AS g`,
+              range(intDiv({from:Int64}, 1000), intDiv({to:Int64} + 999, 1000), ${step})))) AS b, ${req.groupBy ? '{all_g:String}' : "''"} AS g`,
       cols: [],
     });
   }
@@ -333,7 +338,8 @@ export function historySql(req: HistoryRequest): string {
     parts = `SELECT b, g${all.map((c) => `, sum(s_${c}) AS t_${c}`).join('')} FROM (${union}) GROUP BY b, g`;
   }
   const kpis = req.metrics.map((m) => `, ${KPI_SQL[m]} AS ${m}`).join('');
-  if (!req.groupBy) return `SELECT ${LABEL_SQL} AS bucket${kpis} FROM (${parts}) ORDER BY b ${SETTINGS}`;
+  const b = opts.columns ? 'b, ' : '';
+  if (!req.groupBy) return `SELECT ${b}${LABEL_SQL} AS bucket${kpis} FROM (${parts}) ORDER BY b ${SETTINGS}`;
   // Grouped rows are ordered by bucket, then group, without sorting them all: each bucket
   // collects its groups into one array sorted by group, the few thousand buckets are
   // sorted, and ARRAY JOIN unfolds them in that order. The label is computed once per
@@ -341,8 +347,8 @@ export function historySql(req: HistoryRequest): string {
   // `ORDER BY b, g` over the rows (sorting 276k rows of two keys and the labels).
   const tuple = ['g', ...all.map((c) => `t_${c}`)];
   const unfolded = all.map((c, i) => `, r.${i + 2} AS t_${c}`).join('');
-  return `SELECT bucket, g AS ${req.groupBy}${kpis} FROM (
-            SELECT bucket, r.1 AS g${unfolded} FROM (
+  return `SELECT ${b}bucket, g AS ${req.groupBy}${kpis} FROM (
+            SELECT b, bucket, r.1 AS g${unfolded} FROM (
               SELECT b, ${LABEL_SQL} AS bucket, arraySort(x -> x.1, groupArray((${tuple.join(', ')}))) AS rs
               FROM (${parts}) GROUP BY b ORDER BY b)
             ARRAY JOIN rs AS r)
@@ -378,13 +384,73 @@ function jsonTemplateSettings(req: HistoryRequest): string {
  * answer is ~25 MB, and decoding it to a JS string and back cost more than computing it.
  */
 export async function historyBody(ch: ClickHouseClient, req: HistoryRequest, format: 'json' | 'csv'): Promise<Buffer> {
-  if (req.rollup === undefined && rollupEligible(req)) {
-    // No day covered (a range within today, nothing rolled up yet): the per-kind facts
-    // queries, lighter than the rollup-shaped aggregation of the same facts.
-    const cover = await rollupCover(ch, req.from, req.to, req.now);
-    req = { ...req, rollup: cover.days.length ? cover : null };
-  }
+  req = await withCover(ch, req);
   const sql = format === 'csv' ? `${historySql(req)} FORMAT CSVWithNames` : `${historySql(req)}${jsonTemplateSettings(req)} FORMAT Template`;
   const body = await queryRaw(ch, sql, params(req));
   return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+}
+
+/** The request with the rollup days it may read (when its shape allows the rollup). */
+async function withCover(ch: ClickHouseClient, req: HistoryRequest): Promise<HistoryRequest> {
+  if (req.rollup !== undefined || !rollupEligible(req)) return req;
+  // No day covered (a range within today, nothing rolled up yet): the per-kind facts
+  // queries, lighter than the rollup-shaped aggregation of the same facts.
+  const cover = await rollupCover(ch, req.from, req.to, req.now);
+  return { ...req, rollup: cover.days.length ? cover : null };
+}
+
+export interface HistoryColumns {
+  interval: string;
+  tz: string;
+  format: 'columns';
+  metrics: string[];
+  /** every bucket start of the range, RFC 3339 in `tz` */
+  buckets: string[];
+  /** one per group (one without a group key when ungrouped); `values[m][i]` is bucket i */
+  series: ({ values: Record<string, (number | null)[]> } & Record<string, unknown>)[];
+}
+
+/**
+ * The same answer as historyBody's rows, for charts: the buckets once, and one series
+ * per group with each metric as an array aligned to them (null where the group had no
+ * data in that bucket). The rows come from the same SQL, ordered by bucket then group.
+ */
+export async function historyColumns(ch: ClickHouseClient, req: HistoryRequest): Promise<HistoryColumns> {
+  req = await withCover(ch, req);
+  const body = await queryRaw(ch, `${historySql(req, { columns: true })} FORMAT JSONCompact`, params(req));
+  const data = (JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')) as { data: unknown[][] }).data;
+  const lead = req.groupBy ? 3 : 2; // b, bucket[, group]
+  const buckets: string[] = [];
+  const index = new Map<number, number>();
+  for (const r of data) {
+    const b = Number(r[0]);
+    if (!index.has(b)) {
+      index.set(b, buckets.length);
+      buckets.push(r[1] as string);
+    }
+  }
+  const series = new Map<string, HistoryColumns['series'][number]>();
+  const seriesOf = (g: string) => {
+    let s = series.get(g);
+    if (!s) {
+      const values = Object.fromEntries(req.metrics.map((m) => [m, new Array<number | null>(buckets.length).fill(null)]));
+      s = req.groupBy ? { [req.groupBy]: g, values } : { values };
+      series.set(g, s);
+    }
+    return s;
+  };
+  if (!req.groupBy) seriesOf('');
+  for (const r of data) {
+    const g = req.groupBy ? String(r[2]) : '';
+    if (req.groupBy && g === ALL_BUCKETS) continue;
+    const s = seriesOf(g);
+    const i = index.get(Number(r[0]))!;
+    req.metrics.forEach((m, k) => {
+      const v = r[lead + k];
+      s.values[m][i] = v === null ? null : Number(v);
+    });
+  }
+  const out = [...series.values()];
+  if (req.groupBy) out.sort((a, b) => (String(a[req.groupBy!]) < String(b[req.groupBy!]) ? -1 : 1));
+  return { interval: req.interval, tz: req.tz, format: 'columns', metrics: req.metrics, buckets, series: out };
 }

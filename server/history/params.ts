@@ -50,7 +50,7 @@ export interface ParsedHistory {
   groupBy: Dim | null;
   filters: Partial<Record<Dim, string[]>>;
   tz: string;
-  format: 'json' | 'csv';
+  format: 'json' | 'csv' | 'columns';
 }
 
 const KNOWN = new Set(['metrics', 'from', 'to', 'interval', 'group_by', 'tz', 'format', 'key', ...DIMS]);
@@ -85,6 +85,6 @@ export function parseHistoryQuery(q: Query, d: { tz: string; now: number }): Par
       if (!HISTORY_METRICS[m].dims.includes(dim))
         fail(groupBy === dim ? 'group_by' : dim, `metric "${m}" is not defined by ${dim} (kpis.md scopes: ${HISTORY_METRICS[m].dims.join(', ') || 'all only'})`, `not defined by ${dim}`);
   const f = one(q, 'format');
-  if (f !== undefined && f !== 'json' && f !== 'csv') fail('format', `format "${f}" is not json or csv`, 'unknown format');
-  return { metrics: metrics!, from, to, interval, groupBy, filters, tz, format: f === 'csv' ? 'csv' : 'json' };
+  if (f !== undefined && f !== 'json' && f !== 'csv' && f !== 'columns') fail('format', `format "${f}" is not json, csv or columns`, 'unknown format');
+  return { metrics: metrics!, from, to, interval, groupBy, filters, tz, format: f === 'csv' || f === 'columns' ? f : 'json' };
 }

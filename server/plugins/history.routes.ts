@@ -7,7 +7,7 @@ import { Errors } from '../errors.ts';
 import { QUEUES_BUCKET, TENANTS_BUCKET, parseQueueKey, queueSettings, tenantSettings, type QueueSettings, type TenantSettings } from '../settings.ts';
 import { DEFAULT_POLICY } from '../../pipelines/engine/types.ts';
 import { parseHistoryQuery, type Query } from '../history/params.ts';
-import { historyBody, type QueuePolicies } from '../history/history-query.ts';
+import { historyBody, historyColumns, type QueuePolicies } from '../history/history-query.ts';
 import { contactTimeline, listContacts } from '../history/contacts-query.ts';
 import { parseStaffingQuery, staffingRows } from '../history/staffing-query.ts';
 
@@ -21,7 +21,7 @@ const HistoryQs = Type.Object(
     group_by: Type.Optional(Type.String({ description: 'queue, channel, team or agent' })),
     queue: S, channel: S, team: S, agent: S,
     tz: Type.Optional(Type.String({ description: 'IANA time zone of the buckets; default the tenant time zone' })),
-    format: Type.Optional(Type.String({ description: 'json (default) or csv; Accept: text/csv also gives CSV' })),
+    format: Type.Optional(Type.String({ description: 'json (default: rows), csv (Accept: text/csv also gives CSV) or columns (for charts: `buckets` once and one series per group, each metric an array aligned to the buckets, null where the group had no data)' })),
   },
   { additionalProperties: true },
 );
@@ -60,6 +60,7 @@ export default async function historyRoutes(app: FastifyInstance, { svc, now: cl
       const tenant = tenantOf(req);
       const now = nowMs();
       const h = parseHistoryQuery(req.query as Query, { tz: tenantSettings(tenants, tenant).time_zone, now });
+      if (h.format === 'columns') return historyColumns(svc.ch, { tenant, ...h, policies: policies(tenant), now });
       const csv = h.format === 'csv' || (!(req.query as Query).format && /\btext\/csv\b/.test(req.headers.accept ?? ''));
       const body = await historyBody(svc.ch, { tenant, ...h, policies: policies(tenant), now }, csv ? 'csv' : 'json');
       if (csv) {

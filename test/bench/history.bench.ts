@@ -126,7 +126,7 @@ async function timeFromClient(url: string, headers: Record<string, string>, runs
         if (i > 0) { ms.push(t); ttfb.push(h); }
         bytes = body.length;
         const j = JSON.parse(body);
-        rowsN = (j.rows ?? j.items ?? j.events).length;
+        rowsN = (j.rows ?? j.items ?? j.events ?? j.series).length;
       }
       console.log(JSON.stringify({ ms, ttfb, bytes, rowsN }));
     })();`;
@@ -216,19 +216,24 @@ async function main() {
 
   const iso = (t: number) => new Date(t).toISOString();
   const lastDay = END - DAY;
-  const queries: [string, string][] = [
-    ['90 d × 1h SL + ASA by queue', `/v1/history?metrics=service_level,asa_s&interval=1h&group_by=queue&from=${iso(START)}&to=${iso(END)}`],
-    ['1 d × 15m by agent (answered, ASA, AHT, occ.)', `/v1/history?metrics=answered,asa_s,aht_s,occupancy&interval=15m&group_by=agent&from=${iso(lastDay)}&to=${iso(END)}`],
-    ['contacts list, queue + outcome + wait filter', `/v1/contacts?queue=q-17&outcome=answered&wait_min=30&limit=50`],
-    ['one contact timeline', `/v1/contacts/c-${DAYS - 3}-1234-3`],
+  // issue 17's targets: the 90-day hourly query p50 < 300 ms and p99 < 600 ms, every other p50 < 150 ms
+  const queries: [string, string, number, number?][] = [
+    ['90 d × 1h SL + ASA by queue', `/v1/history?metrics=service_level,asa_s&interval=1h&group_by=queue&from=${iso(START)}&to=${iso(END)}`, 300, 600],
+    ['  the same, format=columns (one series per queue)', `/v1/history?metrics=service_level,asa_s&interval=1h&group_by=queue&from=${iso(START)}&to=${iso(END)}&format=columns`, 300, 600],
+    ['1 d × 15m by agent (answered, ASA, AHT, occ.)', `/v1/history?metrics=answered,asa_s,aht_s,occupancy&interval=15m&group_by=agent&from=${iso(lastDay)}&to=${iso(END)}`, 150],
+    ['contacts list, queue + outcome + wait filter', `/v1/contacts?queue=q-17&outcome=answered&wait_min=30&limit=50`, 150],
+    ['one contact timeline', `/v1/contacts/c-${DAYS - 3}-1234-3`, 150],
   ];
   console.log('');
-  for (const [label, path] of queries) {
+  for (const [label, path, p50Target, p99Target] of queries) {
     const { ms, ttfb, bytes, rowsN } = await timeFromClient(`${fw.url}${path}`, fw.admin, RUNS);
     ms.sort((a, b) => a - b);
     ttfb.sort((a, b) => a - b);
     const p50 = percentile(ms, 50);
-    line(label, `p50 ${p50.toFixed(0)} ms`, '< 300 ms', p50 < 300);
+    const p99 = percentile(ms, 99);
+    line(label, `p50 ${p50.toFixed(0)} ms`, `< ${p50Target} ms`, p50 < p50Target);
+    if (p99Target) line('', `p99 ${p99.toFixed(0)} ms`, `< ${p99Target} ms`, p99 < p99Target);
+    else line('', `p99 ${p99.toFixed(0)} ms`);
     line('', `p95 ${percentile(ms, 95).toFixed(0)} ms, ${rowsN.toLocaleString()} rows, ${(bytes / 1e6).toFixed(1)} MB`);
     line('', `first byte p50 ${percentile(ttfb, 50).toFixed(0)} ms`);
   }
