@@ -3,9 +3,8 @@
 // grouping and interval: each row's values are found at its bucket in its group's series,
 // every other cell is null, and the buckets are the range's every bucket, in order.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFloorwatch, startTestNats, eventually, post, type TestFloorwatch } from '../support/harness.ts';
+import { startFloorwatch, startTestNats, post, settled, type TestFloorwatch } from '../support/harness.ts';
 import type { PrivateNats } from '../../pipelines/bus/nats-server.ts';
-import { EVENTS_STREAM } from '../../pipelines/bus/subjects.ts';
 import { historyArea } from '../../server/history/area.ts';
 import { disorder, scenario } from '../unit/history/scenario.ts';
 
@@ -22,13 +21,7 @@ beforeAll(async () => {
     const r = await post(`${fw.url}/v1/events`, events.slice(i, i + 100), fw.admin);
     expect(r.status).toBe(202);
   }
-  await eventually(async () => {
-    for (const d of ['writer', 'history']) {
-      const i = await fw.rt.svc.bus.jsm.consumers.info(EVENTS_STREAM, d);
-      if (i.num_pending + i.num_ack_pending > 0) return false;
-    }
-    return true;
-  }, 60_000);
+  await settled(fw);
 }, 120_000);
 afterAll(async () => {
   await fw?.close();

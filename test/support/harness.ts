@@ -7,6 +7,7 @@ import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import pino from 'pino';
 import { startNatsServer, type PrivateNats } from '../../pipelines/bus/nats-server.ts';
+import { EVENTS_STREAM } from '../../pipelines/bus/subjects.ts';
 import { loadConfig, type Config } from '../../server/config.ts';
 import { startRuntime, type Area, type Runtime } from '../../server/runtime.ts';
 
@@ -132,4 +133,15 @@ export async function post(url: string, body: unknown, headers: Record<string, s
     /* not JSON */
   }
   return { status: res.status, headers: res.headers, json, text };
+}
+
+/** Until the writer and history consumers have nothing pending: every event stored and in the facts. */
+export async function settled(fw: TestFloorwatch, timeoutMs = 60_000): Promise<void> {
+  await eventually(async () => {
+    for (const d of ['writer', 'history']) {
+      const i = await fw.rt.svc.bus.jsm.consumers.info(EVENTS_STREAM, d);
+      if (i.num_pending + i.num_ack_pending > 0) return false;
+    }
+    return true;
+  }, timeoutMs);
 }
