@@ -125,6 +125,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await v1.register(adaptersRoutes, { svc });
       if (svc.config.roles.has('ingest')) await v1.register(connectRoutes, { svc });
       if (svc.config.roles.has('ingest')) await v1.register(twilioRoutes, { svc });
+      if (svc.config.roles.has('ingest')) await v1.register((await import('./plugins/import.routes.ts')).default, { svc });
       for (const p of opts.plugins ?? []) await v1.register(p, { svc });
     },
     { prefix: '/v1' },
