@@ -19,7 +19,7 @@ const NOW = exampleNow();
 const SHIFT_S = (NOW - READ_AT) / 1000;
 const FIXTURE = path.join(ROOT, 'test/fixtures/twilio/worked-example.json');
 const callbacks = (JSON.parse(fs.readFileSync(FIXTURE, 'utf8')) as Record<string, string>[]).map((p) => {
-  const x = { ...p, Timestamp: String(Number(p.Timestamp) + SHIFT_S) };
+  const x: Record<string, string> = { ...p, Timestamp: String(Number(p.Timestamp) + SHIFT_S) };
   if (x.TaskDateCreated) x.TaskDateCreated = String(Number(x.TaskDateCreated) + SHIFT_S);
   if (x.TaskQueueEnteredDate) x.TaskQueueEnteredDate = String(Number(x.TaskQueueEnteredDate) + SHIFT_S);
   return x;
@@ -143,8 +143,8 @@ describe('callbacks Floorwatch cannot map', () => {
     const good = callbacks.find((p) => p.EventType === 'task-queue.entered')!;
     expect((await send('tw-bad', good)).status).toBe(204);
     expect((await send('tw-bad', { ...good, Sid: 'EVunknown', EventType: 'task.teleported' })).status).toBe(204);
-    const act = { ...callbacks[0], Sid: 'EVnoact' };
-    delete (act as Partial<typeof act>).WorkerActivityName;
+    const act: Record<string, string> = { ...callbacks[0], Sid: "EVnoact" };
+    delete act.WorkerActivityName;
     expect((await send('tw-bad', act)).status).toBe(204);
     expect((await send('tw-bad', { ...good, Sid: 'EVtime', Timestamp: 'soon' })).status).toBe(204);
     expect((await send('tw-bad', { ...good, Sid: 'EVcreated', EventType: 'task.created' })).status).toBe(204);
