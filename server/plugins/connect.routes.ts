@@ -13,9 +13,13 @@ import { mappedEventAcceptor } from '../ingest/accept.ts';
 import { adapterRejects, type AdapterReject } from './adapters.routes.ts';
 import type { KvMap } from '../../pipelines/bus/kv-map.ts';
 import { decodeRecord } from '../../pipelines/sources/connect/records.ts';
-import { ConnectMapper, learnNames, newOutput } from '../../pipelines/sources/connect/mapper.ts';
+import { ConnectMapper, learnNames, newOutput, type ContactMemory } from '../../pipelines/sources/connect/mapper.ts';
 
 export const CONNECT_NAMES_BUCKET = 'fw_connect_names';
+/** per tenant and ContactId: its queue and queue transfers (pipelines/sources/connect/mapper.ts) */
+export const CONNECT_CONTACTS_BUCKET = 'fw_connect_contacts';
+/** a contact's memory is read (and kept) for 2 days */
+export const CONTACT_MEMORY_MAX_AGE_MS = 2 * 86_400_000;
 const SOURCE = 'connect';
 
 /** KV keys allow [-/_=.a-zA-Z0-9]; tenants and ARN ids are mostly that already. */
@@ -29,6 +33,14 @@ class FirehoseError extends Error {
 
 export default async function connectRoutes(app: FastifyInstance, { svc }: { svc: Services }) {
   const names: KvMap<string> = await svc.kv<string>(CONNECT_NAMES_BUCKET);
+  const contacts: KvMap<ContactMemory> = await svc.kv<ContactMemory>(CONNECT_CONTACTS_BUCKET);
+  const fresh = (m: ContactMemory | undefined) => (m && Date.now() - (m.t ?? 0) <= CONTACT_MEMORY_MAX_AGE_MS ? m : undefined);
+  // entries expire: an hourly sweep deletes those past the max age
+  const sweep = setInterval(() => {
+    for (const [k, m] of contacts.entries()) if (!fresh(m)) void contacts.delete(k).catch(() => {});
+  }, 3_600_000);
+  sweep.unref();
+  app.addHook('onClose', async () => clearInterval(sweep));
   const accept = mappedEventAcceptor(svc);
   const storeRejects = adapterRejects(svc);
   const ignored = svc.metrics.counter('fw_adapter_records_ignored_total', 'adapter records understood but with nothing to count, by source and kind');
@@ -96,15 +108,23 @@ export default async function connectRoutes(app: FastifyInstance, { svc }: { svc
         });
         const learned = new Map<string, string>();
         for (const d of docs) learnNames(d, learned);
-        const mapper = new ConnectMapper((id) => learned.get(id) ?? names.get(kvKey(tenant, id)));
+        const mapper = new ConnectMapper((id) => learned.get(id) ?? names.get(kvKey(tenant, id)), {}, (cid) => fresh(contacts.get(kvKey(tenant, cid))));
         const out = newOutput();
-        for (const d of docs) mapper.map(d, out);
+        mapper.mapAll(docs, out);
         for (const r of out.rejects) rejects.push({ reason: r.reason, detail: r.detail, record: r.record, ...(r.id ? { id: r.id } : {}) });
         const { invalid } = await accept(tenant, out.events);
         for (const x of invalid)
           rejects.push({ reason: 'invalid_event', detail: `${x.reason}: ${x.errors.join('; ')}`.slice(0, 1024), record: JSON.stringify(x.event).slice(0, 8192) });
         if (rejects.length) await storeRejects(tenant, SOURCE, rejects);
         for (const [kind, n] of Object.entries(out.ignored)) ignored.inc({ source: SOURCE, kind }, n);
+        for (const [cid, m] of out.contacts) {
+          const k = kvKey(tenant, cid);
+          const prior = fresh(contacts.get(k));
+          const next: ContactMemory = { ...prior, ...m };
+          if (prior && prior.q === next.q && prior.s === next.s && prior.next === next.next) continue;
+          next.t = Date.now();
+          await contacts.put(k, next).catch((err) => req.log.warn({ err: (err as Error).message }, 'connect: could not keep a contact\'s queue'));
+        }
         for (const [id, name] of learned) {
           const k = kvKey(tenant, id);
           if (names.get(k) !== name) await names.put(k, name).catch((err) => req.log.warn({ err: (err as Error).message }, 'connect: could not keep a learnt name'));

@@ -15,10 +15,14 @@ import { BOOTSTRAP_TENANT, validTenant } from '../auth/keys.ts';
 import { badRequest, Errors, unavailable } from '../errors.ts';
 import { mappedEventAcceptor } from '../ingest/accept.ts';
 import { adapterRejects, type AdapterReject } from './adapters.routes.ts';
-import { TaskRouterMapper, type TwilioConfig } from '../../pipelines/sources/twilio/mapper.ts';
+import { queueMemoryAfter, TaskRouterMapper, type TaskQueueMemory, type TwilioConfig } from '../../pipelines/sources/twilio/mapper.ts';
 import { validTwilioSignature, type FormParams } from '../../pipelines/sources/twilio/signature.ts';
 
 export const TWILIO_BUCKET = 'fw_twilio_adapters';
+/** per tenant and task: the TaskQueue it is in (task-queue.moved names only the new one) */
+export const TWILIO_TASKS_BUCKET = 'fw_twilio_tasks';
+/** a task's queue memory is read (and kept) for 2 days */
+export const TASK_MEMORY_MAX_AGE_MS = 2 * 86_400_000;
 const SOURCE = 'twilio';
 
 interface TwilioTenantConfig {
@@ -64,6 +68,15 @@ function candidateUrls(url: string): string[] {
 
 export default async function twilioRoutes(app: FastifyInstance, { svc }: { svc: Services }) {
   const configs = await svc.kv<TwilioTenantConfig>(TWILIO_BUCKET);
+  const tasks = await svc.kv<TaskQueueMemory>(TWILIO_TASKS_BUCKET);
+  const taskKey = (tenant: string, task: string) => `${tenant}.${task}`.replace(/[^-/_=.a-zA-Z0-9]/g, '_');
+  const fresh = (m: TaskQueueMemory | undefined) => (m && Date.now() - m.t <= TASK_MEMORY_MAX_AGE_MS ? m : undefined);
+  // entries expire: an hourly sweep deletes those past the max age
+  const sweep = setInterval(() => {
+    for (const [k, m] of tasks.entries()) if (!fresh(m)) void tasks.delete(k).catch(() => {});
+  }, 3_600_000);
+  sweep.unref();
+  app.addHook('onClose', async () => clearInterval(sweep));
   const accept = mappedEventAcceptor(svc);
   const storeRejects = adapterRejects(svc);
   const denied = svc.metrics.counter('fw_twilio_callbacks_denied_total', 'TaskRouter callbacks refused for a missing or wrong X-Twilio-Signature');
@@ -139,7 +152,9 @@ export default async function twilioRoutes(app: FastifyInstance, { svc }: { svc:
       }
       if (!svc.bus.isUp) throw unavailable('the event bus is unavailable; nothing was accepted, retry later', 2);
       const p = Object.fromEntries(params);
-      const r = new TaskRouterMapper(cfg.mapping).map(p);
+      const key = p.TaskSid ? taskKey(tenant, p.TaskSid) : undefined;
+      const memory = key ? fresh(tasks.get(key)) : undefined;
+      const r = new TaskRouterMapper(cfg.mapping).map(p, memory);
       const rejects: AdapterReject[] = [];
       const record = new URLSearchParams(params).toString().slice(0, 8192);
       const id = p.Sid && p.Sid.length <= 100 ? `twilio:reject:${p.Sid}` : undefined;
@@ -151,6 +166,8 @@ export default async function twilioRoutes(app: FastifyInstance, { svc }: { svc:
           rejects.push({ reason: 'invalid_event', detail: `${x.reason}: ${x.errors.join('; ')}`.slice(0, 1024), record });
       }
       if (rejects.length) await storeRejects(tenant, SOURCE, rejects);
+      const next = key ? queueMemoryAfter(p, memory) : undefined;
+      if (key && next) await tasks.put(key, next).catch((err) => req.log.warn({ err: (err as Error).message }, 'twilio: could not keep a task\'s queue'));
       return reply.code(204).header('content-type', 'application/json').send();
     },
   );

@@ -12,6 +12,19 @@
 // Contact events name queues and agents by ARN only; the agent event stream and CTRs carry
 // the names too. `learnNames` collects ARN id → name from every document so the mapper can
 // turn ARNs into the names the other records use (the route keeps them per tenant).
+// Queue transfers: a contact that a flow moves from one queue to another while it waits gets
+// a new ContactId (InitiationMethod QUEUE_TRANSFER, PreviousContactId the one it leaves,
+// InitialContactId the first of the chain), and the contact it leaves ends without an agent
+// (its CTR has NextContactId). So that the wall and history see one contact moving on (spec
+// kpis.md: the transfer ends the segment in the old queue, out of the service-level divisor,
+// and starts one in the new queue), the new ContactId's records are mapped under the id of
+// the contact it continues (the previous contact's own series id, else InitialContactId), with
+// `contact.transferred {queue: the previous contact's queue, to_queue}` at its enqueue time
+// (`connect:<new ContactId>:transferred`). The previous contact's queue comes from a per-tenant
+// memory (`ContactMemory`, kept by the route) or the same delivery; when it is unknown the new
+// ContactId counts on its own. The contact left is not an abandon. An agent's transfer
+// (InitiationMethod TRANSFER: the contact was answered already) keeps its own ContactId: its
+// answered segment is over, and the new contact's queued starts the next segment.
 import type { CcEvent, EventOf } from '../../events/schema.ts';
 import { resolvedOf } from '../outcome.ts';
 
@@ -41,9 +54,25 @@ export interface ConnectOutput {
   rejects: ConnectReject[];
   /** documents understood but without a Floorwatch event (HEART_BEAT, INITIATED …), by kind */
   ignored: Record<string, number>;
+  /** what was learnt of contacts (ContactId → memory), for the route to keep */
+  contacts: Map<string, ContactMemory>;
 }
 
-export const newOutput = (): ConnectOutput => ({ events: [], rejects: [], ignored: {} });
+/** What is remembered of one Connect contact (per tenant; the route keeps it for 2 days). */
+export interface ContactMemory {
+  /** the queue it waited in */
+  q?: string;
+  /** the contact id its events are mapped under, when not its own ContactId (queue transfers) */
+  s?: string;
+  /** a queue transfer continued it under another ContactId */
+  next?: boolean;
+  /** epoch ms of the write */
+  t?: number;
+}
+
+export type ContactLookup = (contactId: string) => ContactMemory | undefined;
+
+export const newOutput = (): ConnectOutput => ({ events: [], rejects: [], ignored: {}, contacts: new Map() });
 
 /** ARN id → name lookup (queue and agent ids are UUIDs, so one table serves both). */
 export type NameLookup = (arnId: string) => string | undefined;
@@ -106,10 +135,74 @@ export class ConnectMapper {
   private readonly channels: Record<string, Channel>;
   private readonly resolvedAttr: string;
 
-  constructor(private readonly names: NameLookup, cfg: ConnectConfig = {}) {
+  constructor(private readonly names: NameLookup, cfg: ConnectConfig = {}, private readonly memory: ContactLookup = () => undefined) {
     this.prefix = cfg.idPrefix ?? 'connect';
     this.channels = { ...DEFAULT_CHANNELS, ...cfg.channels };
     this.resolvedAttr = cfg.resolvedAttribute ?? 'resolved';
+  }
+
+  /** Maps the documents of one delivery: first learns the contacts' queues and transfers, then maps each. */
+  mapAll(docs: unknown[], out: ConnectOutput): void {
+    for (const d of docs) this.learnContact(d, out);
+    for (const d of docs) this.map(d, out);
+  }
+
+  private known(cid: string, out: ConnectOutput): ContactMemory | undefined {
+    const a = out.contacts.get(cid);
+    const b = this.memory(cid);
+    return a || b ? { ...b, ...a } : undefined;
+  }
+
+  private remember(cid: string, m: ContactMemory, out: ConnectOutput): void {
+    out.contacts.set(cid, { ...out.contacts.get(cid), ...m });
+  }
+
+  /** A document's contact fields, from a CTR or a contact event. */
+  private static fields(doc: unknown) {
+    if (!isObj(doc)) return undefined;
+    const d = doc['detail-type'] === 'Amazon Connect Contact Event' && isObj(doc.detail) ? doc.detail : undefined;
+    if (d)
+      return { cid: str(d.contactId), method: str(d.initiationMethod), prev: str(d.previousContactId), initial: str(d.initialContactId),
+        queued: d.eventType === 'QUEUED' ? obj(d.queueInfo).queueArn : undefined, qname: undefined as unknown };
+    if (str(doc.ContactId) && str(doc.InitiationTimestamp)) {
+      const q = obj(doc.Queue);
+      return { cid: str(doc.ContactId), method: str(doc.InitiationMethod), prev: str(doc.PreviousContactId), initial: str(doc.InitialContactId),
+        queued: str(q.EnqueueTimestamp) ? q.ARN : undefined, qname: q.Name };
+    }
+    return undefined;
+  }
+
+  private learnContact(doc: unknown, out: ConnectOutput): void {
+    const f = ConnectMapper.fields(doc);
+    if (!f || !okId(f.cid)) return;
+    if (f.queued !== undefined || f.qname !== undefined) {
+      try {
+        this.remember(f.cid, { q: this.queue(f.queued, f.qname) }, out);
+      } catch {
+        /* no usable queue: nothing to learn */
+      }
+    }
+    if (f.method === 'QUEUE_TRANSFER' && okId(f.prev)) this.remember(f.prev, { next: true }, out);
+  }
+
+  /**
+   * The contact id a record's events go under, and the queue transfer it starts with: a
+   * QUEUE_TRANSFER contact whose previous contact's queue is known continues that contact.
+   */
+  private series(cid: string, f: ReturnType<typeof ConnectMapper.fields>, out: ConnectOutput): { id: string; from?: string } {
+    const own = this.known(cid, out);
+    if (f?.method !== 'QUEUE_TRANSFER' || !okId(f.prev)) return { id: own?.s ?? cid };
+    const prev = this.known(f.prev, out);
+    if (prev?.q === undefined) return { id: own?.s ?? cid };
+    const id = own?.s ?? prev.s ?? (okId(f.initial) ? f.initial : f.prev);
+    if (id !== cid) this.remember(cid, { s: id }, out);
+    return { id, from: prev.q };
+  }
+
+  /** The transfer that starts a continued contact's segment in `queue`, when it moved from another queue. */
+  private transfer(cid: string, s: { id: string; from?: string }, queue: string, t: string): EventOf<'contact.transferred'> | undefined {
+    if (s.from === undefined || s.from === queue) return undefined;
+    return { id: `${this.prefix}:${cid}:transferred`, type: 'contact.transferred', time: t, contact_id: s.id, queue: s.from, to_queue: queue };
   }
 
   /** Maps one JSON document; what cannot be mapped goes to `out.rejects` with its reason. */
@@ -221,19 +314,24 @@ export class ConnectMapper {
     const d = obj(doc.detail);
     const type = str(d.eventType) ?? '';
     if (CONTACT_EVENTS_IGNORED.has(type)) return this.ignore(out, type);
-    const cid = this.contactId(d.contactId);
+    const own = this.contactId(d.contactId);
+    const s = this.series(own, ConnectMapper.fields(doc), out);
+    const cid = s.id;
     const q = obj(d.queueInfo);
     const a = obj(d.agentInfo);
-    const id = (kind: string) => `${this.prefix}:${cid}:${kind}`;
+    const id = (kind: string) => `${this.prefix}:${own}:${kind}`;
     switch (type) {
       case 'QUEUED': {
+        const queue = this.queue(q.queueArn, undefined);
         const ev: EventOf<'contact.queued'> = {
           id: id('queued'), type: 'contact.queued', time: time(q.enqueueTimestamp ?? doc.time, 'queueInfo.enqueueTimestamp'),
-          contact_id: cid, queue: this.queue(q.queueArn, undefined), channel: this.channel(d.channel, d.initiationMethod),
+          contact_id: cid, queue, channel: this.channel(d.channel, d.initiationMethod),
         };
         const im = str(d.initiationMethod);
         if (im) ev.attrs = { 'connect.initiation_method': im.slice(0, 64) };
         out.events.push(ev);
+        const tr = this.transfer(own, s, queue, ev.time);
+        if (tr) out.events.push(tr);
         return;
       }
       case 'CONNECTED_TO_AGENT':
@@ -246,6 +344,7 @@ export class ConnectMapper {
         const t = time(d.disconnectTimestamp ?? doc.time, 'disconnectTimestamp');
         if (str(a.agentArn) && str(a.connectedToAgentTimestamp))
           out.events.push({ id: id('ended'), type: 'contact.ended', time: t, contact_id: cid, agent_id: this.agent(a.agentArn, undefined) });
+        else if (this.known(own, out)?.next) this.ignore(out, 'TRANSFERRED_OUT'); // a queue transfer continues it
         else if (str(q.queueArn))
           out.events.push({ id: id('abandoned'), type: 'contact.abandoned', time: t, contact_id: cid, queue: this.queue(q.queueArn, undefined) });
         else this.ignore(out, 'DISCONNECTED_UNQUEUED');
@@ -257,10 +356,12 @@ export class ConnectMapper {
   }
 
   private ctr(doc: Obj, out: ConnectOutput): void {
-    const cid = this.contactId(doc.ContactId);
+    const own = this.contactId(doc.ContactId);
+    const s = this.series(own, ConnectMapper.fields(doc), out);
+    const cid = s.id;
     const q = obj(doc.Queue);
     const a = obj(doc.Agent);
-    const id = (kind: string) => `${this.prefix}:${cid}:${kind}`;
+    const id = (kind: string) => `${this.prefix}:${own}:${kind}`;
     const queued = str(q.EnqueueTimestamp) !== undefined;
     const answered = str(a.ConnectedToAgentTimestamp) !== undefined;
     const queue = queued ? this.queue(q.ARN, q.Name) : undefined;
@@ -272,6 +373,8 @@ export class ConnectMapper {
       const im = str(doc.InitiationMethod);
       if (im) ev.attrs = { 'connect.initiation_method': im.slice(0, 64) };
       out.events.push(ev);
+      const tr = this.transfer(own, s, queue, ev.time);
+      if (tr) out.events.push(tr);
     }
     if (answered) {
       const agent = this.agent(a.ARN, a.Username);
@@ -298,7 +401,7 @@ export class ConnectMapper {
       if (res !== undefined) wrapped.resolved = res;
       out.events.push(wrapped);
     } else if (queue !== undefined) {
-      if (str(doc.NextContactId)) {
+      if (str(doc.NextContactId) || this.known(own, out)?.next) {
         // Left the queue for another contact (a queue transfer): the next contact's own
         // records open its segment; this one is not an abandon.
         this.ignore(out, 'TRANSFERRED_OUT');

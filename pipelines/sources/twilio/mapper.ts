@@ -1,13 +1,20 @@
 // Twilio TaskRouter event callbacks (form parameters, as TaskRouter POSTs them to a
 // Workspace's Event Callback URL) → events of spec/events.md. One callback is one TaskRouter
-// event; each maps on its own (no state), with ids made of Twilio's sids so a callback
+// event; each maps on its own (but for task-queue.moved, see below), with ids made of Twilio's sids so a callback
 // TaskRouter sends again gives the same ids:
 //   task-queue.entered      → contact.queued        twilio:<TaskSid>:queued:<TaskQueueSid>
+//   task-queue.moved        → contact.transferred   twilio:<TaskSid>:transferred:<Sid> (the workflow
+//                             moved a waiting task to another TaskQueue; the callback names only the
+//                             new queue, so the one it left comes from a per-task memory the route
+//                             keeps, see `queueMemoryAfter`)
 //   reservation.accepted    → contact.answered + agent.state busy
 //   task.canceled           → contact.abandoned (a task is canceled only before it is assigned)
 //   reservation.wrapup      → contact.ended + agent.state wrap_up
 //   reservation.completed   → contact.wrapped + agent.state of the worker's activity
 //   worker.activity.update  → agent.state (activity name → state, configurable)
+// task.transfer-* (an agent hands an answered task on to a worker or a TaskQueue) map to
+// nothing: the answered segment is over already, and the work that then waits for a queue
+// reaches it with a task-queue.entered, which starts its segment there.
 // Task and worker details come from TaskQueueName, TaskChannelUniqueName, TaskAttributes
 // (JSON: `resolved`), WorkerName and WorkerAttributes (JSON: full_name, team_name,
 // routing.skills as the worker's queues, as Flex writes them).
@@ -43,7 +50,7 @@ export const DEFAULT_CHANNELS: Record<string, Channel> = {
 /** TaskRouter event types that carry nothing Floorwatch counts (so they are not "unknown"). */
 const IGNORED = new Set([
   'task.created', 'task.updated', 'task.deleted', 'task.system-deleted', 'task.wrapup', 'task.completed',
-  'task-queue.created', 'task-queue.deleted', 'task-queue.expression.updated', 'task-queue.moved', 'task-queue.timeout',
+  'task-queue.created', 'task-queue.deleted', 'task-queue.expression.updated', 'task-queue.timeout',
   'reservation.created', 'reservation.rejected', 'reservation.timeout', 'reservation.canceled', 'reservation.rescinded',
   'reservation.failed',
   'worker.created', 'worker.deleted', 'worker.attributes.update', 'worker.capacity.update', 'worker.channel.availability.update',
@@ -51,6 +58,30 @@ const IGNORED = new Set([
   'workflow.skipped', 'activity.created', 'activity.updated', 'activity.deleted', 'workspace.created', 'workspace.updated', 'workspace.deleted',
   'task.transfer-initiated', 'task.transfer-attempt-failed', 'task.transfer-failed', 'task.transfer-canceled', 'task.transfer-completed',
 ]);
+
+/** What the route remembers of a task: the TaskQueue it is in now, and the one before. */
+export interface TaskQueueMemory {
+  q: string;
+  from?: string;
+  /** epoch ms of the write (entries older than the route's max age are not read) */
+  t: number;
+}
+
+/**
+ * The task's memory after callback `p` (undefined: unchanged). task-queue.entered and
+ * task-queue.moved put the task in their queue; the queue before is kept as `from`, so a
+ * task-queue.entered of the new queue that comes before the task-queue.moved, or a re-sent
+ * task-queue.moved, still finds the queue the task left.
+ */
+export function queueMemoryAfter(p: P, prior: TaskQueueMemory | undefined, now = Date.now()): TaskQueueMemory | undefined {
+  if (p.EventType !== 'task-queue.entered' && p.EventType !== 'task-queue.moved') return undefined;
+  const q = okId(p.TaskQueueName) ? p.TaskQueueName : p.TaskQueueSid;
+  if (!okId(q) || !okId(p.TaskSid)) return undefined;
+  if (prior?.q === q) return undefined;
+  const m: TaskQueueMemory = { q, t: now };
+  if (prior) m.from = prior.q;
+  return m;
+}
 
 export type TwilioRejectReason = 'unknown_event' | 'bad_time' | 'unmappable';
 
@@ -106,10 +137,11 @@ export class TaskRouterMapper {
     this.channels = { ...DEFAULT_CHANNELS, ...cfg.channels };
   }
 
-  map(p: P): TwilioResult {
+  /** `memory`: what the route remembers of the callback's task (read for task-queue.moved). */
+  map(p: P, memory?: TaskQueueMemory): TwilioResult {
     const type = p.EventType ?? '';
     try {
-      const events = this.apply(type, p);
+      const events = this.apply(type, p, memory);
       if (events === null) {
         if (IGNORED.has(type)) return { ok: true, events: [], ignored: type };
         return { ok: false, reason: 'unknown_event', detail: `EventType ${type.slice(0, 64) || '(none)'}` };
@@ -161,7 +193,7 @@ export class TaskRouterMapper {
     return { task: this.need(p, 'TaskSid'), res: this.need(p, 'ReservationSid'), t: eventTime(p) };
   }
 
-  private apply(type: string, p: P): CcEvent[] | null {
+  private apply(type: string, p: P, memory: TaskQueueMemory | undefined): CcEvent[] | null {
     const px = this.prefix;
     switch (type) {
       case 'task-queue.entered': {
@@ -175,6 +207,15 @@ export class TaskRouterMapper {
         const pr = Number(p.TaskPriority);
         if (p.TaskPriority && Number.isInteger(pr)) ev.priority = pr;
         return [ev];
+      }
+      case 'task-queue.moved': {
+        const task = this.need(p, 'TaskSid');
+        const to = this.queue(p);
+        const from = memory === undefined ? undefined : memory.q !== to ? memory.q : memory.from;
+        if (from === undefined || from === to)
+          throw new Unmappable('unmappable', `task-queue.moved: the TaskQueue task ${task.slice(0, 40)} left is unknown (its task-queue.entered was not seen)`);
+        const key = okId(p.Sid) ? p.Sid : `${p.TaskQueueSid ?? to}:${Date.parse(eventTime(p))}`;
+        return [{ id: `${px}:${task}:transferred:${key}`, type: 'contact.transferred', time: eventTime(p), contact_id: task, queue: from, to_queue: to }];
       }
       case 'reservation.accepted': {
         const { task, res, t } = this.reservation(p);

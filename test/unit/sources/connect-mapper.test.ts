@@ -174,3 +174,67 @@ describe('Firehose records', () => {
     expect(arnId('plain')).toBe('plain');
   });
 });
+
+describe('queue transfers (QUEUE_TRANSFER: a new ContactId continues the contact)', () => {
+  const qb = { ARN: QB, Name: 'billing', EnqueueTimestamp: '2026-11-24T10:00:00Z', DequeueTimestamp: '2026-11-24T10:01:00Z' };
+  const qs = { ARN: QS, Name: 'sales', EnqueueTimestamp: '2026-11-24T10:01:00Z', DequeueTimestamp: '2026-11-24T10:01:20Z' };
+  const original = ctr({ ContactId: 'c-1', Agent: null, Queue: qb, NextContactId: 'c-2', DisconnectReason: 'CONTACT_FLOW_DISCONNECT' });
+  const moved = ctr({
+    ContactId: 'c-2', InitiationMethod: 'QUEUE_TRANSFER', PreviousContactId: 'c-1', InitialContactId: 'c-1', Queue: qs,
+    Agent: { ARN: AG, Username: 'a1', ConnectedToAgentTimestamp: '2026-11-24T10:01:20Z', AfterContactWorkStartTimestamp: '2026-11-24T10:03:00Z', AfterContactWorkEndTimestamp: '2026-11-24T10:03:30Z' },
+  });
+  const names = { 'q-billing': 'billing', 'q-sales': 'sales', 'ag-1': 'a1' };
+  const run = (docs: unknown[], memory: Record<string, { q?: string; s?: string; next?: boolean }> = {}) => {
+    const out = newOutput();
+    new ConnectMapper((id) => names[id as keyof typeof names], {}, (cid) => memory[cid]).mapAll(docs, out);
+    return out;
+  };
+  const brief = (out: ReturnType<typeof run>) =>
+    out.events.map((e) => [e.id, e.type, (e as { contact_id?: string }).contact_id, (e as { queue?: string }).queue, (e as { to_queue?: string }).to_queue]);
+
+  it('CTRs: the original is queued in billing and not abandoned; the new ContactId is transferred in, answered under the original id', () => {
+    const out = run([original, moved]);
+    expect(brief(out)).toEqual([
+      ['connect:c-1:queued', 'contact.queued', 'c-1', 'billing', undefined],
+      ['connect:c-2:queued', 'contact.queued', 'c-1', 'sales', undefined],
+      ['connect:c-2:transferred', 'contact.transferred', 'c-1', 'billing', 'sales'],
+      ['connect:c-2:answered', 'contact.answered', 'c-1', 'sales', undefined],
+      ['connect:c-2:ended', 'contact.ended', 'c-1', undefined, undefined],
+      ['connect:c-2:wrapped', 'contact.wrapped', 'c-1', undefined, undefined],
+    ]);
+    expect(out.events[2].time).toBe('2026-11-24T10:01:00.000Z');
+    expect(out.ignored).toEqual({ TRANSFERRED_OUT: 1 });
+    expect(out.contacts.get('c-1')).toMatchObject({ q: 'billing', next: true });
+    expect(out.contacts.get('c-2')).toMatchObject({ q: 'sales', s: 'c-1' });
+  });
+
+  it('contact events: the previous queue comes from the memory; the DISCONNECTED of the contact left is no abandon', () => {
+    const ev = (eventType: string, contactId: string, detail: Record<string, unknown>) => ({ ...contactEvent(eventType), detail: { eventType, contactId, channel: 'VOICE', ...detail } });
+    const out = run([
+      ev('DISCONNECTED', 'c-1', { initiationMethod: 'INBOUND', queueInfo: { queueArn: QB }, disconnectTimestamp: '2026-11-24T10:01:00.000Z' }),
+      ev('QUEUED', 'c-2', { initiationMethod: 'QUEUE_TRANSFER', previousContactId: 'c-1', initialContactId: 'c-1', queueInfo: { queueArn: QS, enqueueTimestamp: '2026-11-24T10:01:00.000Z' } }),
+      ev('CONNECTED_TO_AGENT', 'c-2', { initiationMethod: 'QUEUE_TRANSFER', previousContactId: 'c-1', queueInfo: { queueArn: QS }, agentInfo: { agentArn: AG, connectedToAgentTimestamp: '2026-11-24T10:01:20.000Z' } }),
+    ], { 'c-1': { q: 'billing' } });
+    expect(brief(out)).toEqual([
+      ['connect:c-2:queued', 'contact.queued', 'c-1', 'sales', undefined],
+      ['connect:c-2:transferred', 'contact.transferred', 'c-1', 'billing', 'sales'],
+      ['connect:c-2:answered', 'contact.answered', 'c-1', 'sales', undefined],
+    ]);
+    expect(out.ignored).toEqual({ TRANSFERRED_OUT: 1 });
+  });
+
+  it('a second transfer continues the same series; an unknown previous queue leaves the new ContactId on its own', () => {
+    const third = ctr({ ContactId: 'c-3', InitiationMethod: 'QUEUE_TRANSFER', PreviousContactId: 'c-2', InitialContactId: 'c-1', Agent: null, Queue: { ...qb, EnqueueTimestamp: '2026-11-24T10:02:00Z' } });
+    expect(brief(run([third], { 'c-2': { q: 'sales', s: 'c-1' } })).slice(0, 2)).toEqual([
+      ['connect:c-3:queued', 'contact.queued', 'c-1', 'billing', undefined],
+      ['connect:c-3:transferred', 'contact.transferred', 'c-1', 'sales', 'billing'],
+    ]);
+    expect(brief(run([moved])).map((e) => e[2])).toEqual(['c-2', 'c-2', 'c-2', 'c-2']);
+  });
+
+  it('an agent transfer (TRANSFER) keeps its own ContactId and needs no transfer event', () => {
+    const out = run([ctr({ ContactId: 'c-5', InitiationMethod: 'TRANSFER', PreviousContactId: 'c-1', InitialContactId: 'c-1', Queue: qs })], { 'c-1': { q: 'billing' } });
+    expect(out.events.every((e) => (e as { contact_id?: string }).contact_id === 'c-5')).toBe(true);
+    expect(out.events.some((e) => e.type === 'contact.transferred')).toBe(false);
+  });
+});

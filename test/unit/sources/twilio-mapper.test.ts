@@ -1,6 +1,6 @@
 // TaskRouter event callbacks → spec events, one callback at a time.
 import { describe, expect, it } from 'vitest';
-import { TaskRouterMapper, eventTime } from '../../../pipelines/sources/twilio/mapper.ts';
+import { TaskRouterMapper, eventTime, queueMemoryAfter } from '../../../pipelines/sources/twilio/mapper.ts';
 
 const T = '1795514400'; // 2026-11-24T10:00:00Z
 const task = {
@@ -85,5 +85,32 @@ describe('eventTime', () => {
     expect(eventTime({ Timestamp: T })).toBe('2026-11-24T10:00:00.000Z');
     expect(eventTime({ Timestamp: '2026-11-24T10:00:00Z' })).toBe('2026-11-24T10:00:00.000Z');
     expect(() => eventTime({})).toThrow(/Timestamp/);
+  });
+});
+
+describe('task-queue.moved (the workflow moves a waiting task to another TaskQueue)', () => {
+  const entered = { EventType: 'task-queue.entered', Sid: 'EV01', ...task };
+  const moved = { EventType: 'task-queue.moved', Sid: 'EV02', ...task, TaskQueueSid: 'WQ02', TaskQueueName: 'sales', Timestamp: '1795514460' };
+
+  it('→ contact.transferred from the remembered queue to the one the callback names, id from the event Sid', () => {
+    const mem = queueMemoryAfter(entered, undefined, 1);
+    expect(mem).toEqual({ q: 'billing', t: 1 });
+    expect(m.map(moved, mem)).toEqual({
+      ok: true,
+      events: [{ id: 'twilio:WT01:transferred:EV02', type: 'contact.transferred', time: '2026-11-24T10:01:00.000Z', contact_id: 'WT01', queue: 'billing', to_queue: 'sales' }],
+    });
+    const after = queueMemoryAfter(moved, mem, 2);
+    expect(after).toEqual({ q: 'sales', from: 'billing', t: 2 });
+    // re-sent, or after the new queue's task-queue.entered: the same event
+    expect(m.map(moved, after)).toEqual(m.map(moved, mem));
+    expect(queueMemoryAfter(moved, after)).toBeUndefined();
+    const enteredSales = queueMemoryAfter({ ...entered, TaskQueueSid: 'WQ02', TaskQueueName: 'sales' }, mem, 3);
+    expect(m.map(moved, enteredSales)).toEqual(m.map(moved, mem));
+  });
+
+  it('without a memory of the task it is unmappable (dead-lettered, not guessed)', () => {
+    const r = m.map(moved, undefined);
+    expect(r).toMatchObject({ ok: false, reason: 'unmappable' });
+    expect(queueMemoryAfter({ EventType: 'reservation.accepted', ...task }, undefined)).toBeUndefined();
   });
 });
