@@ -17,8 +17,8 @@ function hash2(id: string): number {
 }
 
 export class IdHashes {
-  private slots = new Int32Array(1 << 16); // pairs (h1, h2); h1 = 0 marks an empty slot
-  private mask = (1 << 15) - 1;
+  private slots = new Int32Array(1 << 21); // 1 M slots (8 MB) from the start; pairs (h1, h2); h1 = 0 marks an empty slot
+  private mask = (1 << 20) - 1;
   private count = 0;
 
   get size(): number {

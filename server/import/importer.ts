@@ -55,7 +55,7 @@ export interface ImportOptions {
   tenant: string;
   /** "now" for the future-time check (default Date.now()) */
   now?: number;
-  /** events per insert (default 25,000) */
+  /** events per insert (default 50,000: fewer parts to merge than 25,000, measured 7.4 against 8.0 s per 1 M) */
   batchSize?: number;
   /** bytes read so far, for progress */
   bytes?: () => number;
@@ -66,6 +66,13 @@ export interface ImportOptions {
 }
 
 export const MAX_ERRORS = 1000;
+/**
+ * Each `m` row is one long JSON array: ClickHouse's parallel parsing of the input (which
+ * splits it into chunks for several threads) and a multi-threaded pipeline only add
+ * overhead there. Measured on 400k simulated events, embedded chDB, 25k per insert:
+ * 6.4–7.7 → 5.2–5.4 µs of CPU per event, and the import shares two cores with it.
+ */
+const IMPORT_INSERT_SETTINGS = { input_format_parallel_parsing: 0, max_threads: 1 } as const;
 /** events per `m` row of events_in (one JSON array each; sql/0014) */
 const PER_MESSAGE = 500;
 
@@ -103,7 +110,7 @@ async function insertBatch(ch: ClickHouseClient, tenant: string, events: BusEven
   for (let i = 0; i < events.length; i += PER_MESSAGE) arrays.push(writeEvents(events.slice(i, i + PER_MESSAGE)));
   for (const e of events) hash.update(e.id).update('\n');
   // Same token on a retry: ClickHouse drops the repeat if the first attempt got in.
-  const settings = { ...EVENTS_IN_SETTINGS, insert_deduplication_token: hash.digest('hex') };
+  const settings = { ...EVENTS_IN_SETTINGS, ...IMPORT_INSERT_SETTINGS, insert_deduplication_token: hash.digest('hex') };
   let delay = 200;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -120,7 +127,7 @@ async function insertBatch(ch: ClickHouseClient, tenant: string, events: BusEven
 export async function runImport(records: AsyncIterable<ImportRecord[]>, o: ImportOptions): Promise<ImportSummary> {
   const { ch, tenant } = o;
   const now = o.now ?? Date.now();
-  const batchSize = o.batchSize ?? 25_000;
+  const batchSize = o.batchSize ?? 50_000;
   const t0 = performance.now();
   const seen = new IdHashes();
   const errors: ImportError[] = [];
