@@ -1,17 +1,13 @@
 // Adapter rejects against a real nats-server: kept in CC_DLQ with their reason, counted in
 // /metrics, listed newest first, and only ever to their own tenant.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFloorwatch, startTestNats, post, type TestFloorwatch } from '../support/harness.ts';
+import { createKey, startFloorwatch, startTestNats, post, type TestFloorwatch } from '../support/harness.ts';
 import type { PrivateNats } from '../../pipelines/bus/nats-server.ts';
 
 let nats: PrivateNats;
 let fw: TestFloorwatch;
 
-async function key(scopes: string[], tenant?: string) {
-  const r = await post(`${fw.url}/v1/keys`, { scopes, tenant }, fw.admin);
-  expect(r.status).toBe(201);
-  return { authorization: `Bearer ${r.json.key}` };
-}
+const key = async (scopes: string[], tenant?: string) => ({ authorization: `Bearer ${await createKey(fw, scopes, tenant)}` });
 async function get(path: string, headers: Record<string, string>) {
   const r = await fetch(`${fw.url}${path}`, { headers });
   return { status: r.status, json: await r.json() };

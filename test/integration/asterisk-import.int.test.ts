@@ -9,21 +9,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFloorwatch, startTestNats, eventually, tempDir, type TestFloorwatch } from '../support/harness.ts';
-import { EXPECTED, READ_AT, matchesTable } from '../support/worked-example.ts';
+import { matchesTable } from '../support/worked-example.ts';
 import type { PrivateNats } from '../../pipelines/bus/nats-server.ts';
-import { EVENTS_STREAM } from '../../pipelines/bus/subjects.ts';
 import { liveArea } from '../../pipelines/live/live-area.ts';
 import { historyArea } from '../../server/history/area.ts';
 import { FIXTURES, counter, ingestKey, runCli, shifted } from './asterisk-support.ts';
+import { READ_AT, contactAndAgent, exampleNow, expectHistoryKpis, expectLiveKpis, getJson, readKey, settled } from './adapter-support.ts';
 
-// "now" is the example's 10:10:00, moved to the present second (and back 20 minutes when
-// the example's 15 minutes would straddle midnight UTC, so one daily history row holds it).
-let NOW = Math.floor(Date.now() / 1000) * 1000;
-if (new Date(NOW - 16 * 60_000).getUTCDate() !== new Date(NOW).getUTCDate()) NOW -= 20 * 60_000;
+// "now" is the example's 10:10:00 moved to the present second
+const NOW = exampleNow();
 const SHIFT_S = (NOW - READ_AT) / 1000;
-const NOT_FROM_QUEUE_LOG = ['csat', 'csat_avg', 'csat_responses', 'nps', 'ces_avg', 'backlog', 'backlog_breached', 'frt_avg_s', 'tickets_created', 'tickets_solved'];
-const contactAndAgent = (scope: string) =>
-  Object.fromEntries(Object.entries(EXPECTED[scope]).filter(([k]) => !NOT_FROM_QUEUE_LOG.includes(k)));
 
 let nats: PrivateNats;
 let fw: TestFloorwatch;
@@ -38,21 +33,6 @@ afterAll(async () => {
   await nats?.stop();
 });
 
-async function get(p: string) {
-  const r = await fetch(`${fw.url}${p}`, { headers: fw.admin });
-  return { status: r.status, json: await r.json(), text: '' };
-}
-
-async function settled() {
-  await eventually(async () => {
-    for (const d of ['writer', 'history']) {
-      const i = await fw.rt.svc.bus.jsm.consumers.info(EVENTS_STREAM, d);
-      if (i.num_pending + i.num_ack_pending > 0) return false;
-    }
-    return true;
-  }, 60_000);
-}
-
 describe('worked example as a queue_log, imported by the CLI', () => {
   let summary: Record<string, any>;
 
@@ -64,7 +44,7 @@ describe('worked example as a queue_log, imported by the CLI', () => {
     });
     expect(r.code, r.stderr).toBe(0);
     summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
-    await settled();
+    await settled(fw);
   }, 90_000);
 
   it('maps every line and the server accepts every event', () => {
@@ -72,39 +52,12 @@ describe('worked example as a queue_log, imported by the CLI', () => {
   });
 
   it.each(['queue:billing', 'team:north', 'agent:a1'])('GET /v1/kpis gives the contact and agent KPIs of kpis.md for %s', async (scope) => {
-    const want = contactAndAgent(scope);
-    const k = await eventually(async () => {
-      const r = await get(`/v1/kpis?scope=${encodeURIComponent(scope)}&window=15m`);
-      return r.status === 200 && matchesTable(r.json.metrics, want).length === 0 ? r : null;
-    }, 15_000).catch(() => get(`/v1/kpis?scope=${encodeURIComponent(scope)}&window=15m`));
-    expect(matchesTable(k.json.metrics, want)).toEqual([]);
-    expect(k.json.at).toBe(new Date(NOW).toISOString());
-    // what queue_log cannot carry: no feedback, no tickets
-    expect(k.json.metrics.csat_responses).toBe(0);
-    expect(k.json.metrics.csat).toBeNull();
+    // what queue_log cannot carry (feedback, tickets) stays empty
+    await expectLiveKpis(fw, scope, NOW);
   });
 
   it('GET /v1/history gives the same numbers for the same 15 minutes', async () => {
-    const range = `from=${new Date(NOW - 15 * 60_000).toISOString()}&to=${new Date(NOW + 1).toISOString()}&interval=1d`;
-    const one = async (filter: string, metrics: string[]) => {
-      const r = await get(`/v1/history?${range}&${filter}&metrics=${metrics.join(',')}`);
-      expect(r.status, JSON.stringify(r.json)).toBe(200);
-      expect(r.json.rows).toHaveLength(1);
-      return r.json.rows[0];
-    };
-    const q = await one('queue=billing&group_by=queue', ['arrived', 'answered', 'abandoned', 'abandoned_short', 'offered', 'service_level', 'abandon_rate', 'asa_s', 'wait_p90_s', 'aht_s', 'fcr', 'occupancy', 'csat_responses', 'tickets_created']);
-    expect(q).toMatchObject({ queue: 'billing', arrived: 7, answered: 3, abandoned: 2, abandoned_short: 1, offered: 5, service_level: 0.5, abandon_rate: 0.25, wait_p90_s: 30, aht_s: 225, fcr: 0.5 });
-    expect(q.asa_s).toBeCloseTo(18.333, 3);
-    expect(q.occupancy).toBeCloseTo(0.37121, 5);
-    expect([q.csat_responses, q.tickets_created]).toEqual([0, 0]);
-    const m = ['answered', 'asa_s', 'wait_p90_s', 'aht_s', 'fcr', 'occupancy'];
-    const t = await one('team=north', m);
-    expect([t.answered, t.wait_p90_s, t.aht_s, t.fcr]).toEqual([3, 30, 225, 0.5]);
-    expect(t.asa_s).toBeCloseTo(18.333, 3);
-    expect(t.occupancy).toBeCloseTo(0.53261, 5);
-    const a = await one('agent=a1&group_by=agent', m);
-    expect([a.agent, a.answered, a.asa_s, a.wait_p90_s, a.aht_s, a.fcr]).toEqual(['a1', 2, 12.5, 15, 300, 1]);
-    expect(a.occupancy).toBeCloseTo(0.65, 5);
+    await expectHistoryKpis(fw, NOW);
   });
 
   it('a second import of the same file changes nothing (ids come from the lines)', async () => {
@@ -113,11 +66,11 @@ describe('worked example as a queue_log, imported by the CLI', () => {
       FLOORWATCH_URL: fw.url, FLOORWATCH_KEY: await ingestKey(fw),
     });
     expect(r.code, r.stderr).toBe(0);
-    await settled();
+    await settled(fw);
     const n = await fw.rt.svc.ch.query({ query: "SELECT count() AS n, uniqExact(id) AS u FROM events WHERE tenant = 'default' AND startsWith(id, 'ast:')", format: 'JSONEachRow' });
     const row = (await n.json<{ n: number; u: number }>())[0];
     expect([Number(row.n), Number(row.u)]).toEqual([28, 28]);
-    const k = await get('/v1/kpis?scope=queue:billing&window=15m');
+    const k = await getJson(fw, '/v1/kpis?scope=queue:billing&window=15m');
     expect(matchesTable(k.json.metrics, contactAndAgent('queue:billing'))).toEqual([]);
   });
 });
@@ -152,8 +105,7 @@ describe('malformed lines', () => {
     const metrics = await (await fetch(`${fw.url}/metrics`)).text();
     const m = (reason: string) => counter(metrics, 'fw_adapter_records_rejected_total', `reason="${reason}"`);
     expect([m('bad_field_count'), m('bad_time'), m('unknown_event'), m('unmappable')]).toEqual([2, 1, 1, 1]);
-    const readKey = await fetch(`${fw.url}/v1/keys`, { method: 'POST', headers: { ...fw.admin, 'content-type': 'application/json' }, body: JSON.stringify({ scopes: ['read'], tenant: 'ast-bad' }) });
-    const key = ((await readKey.json()) as { key: string }).key;
+    const key = await readKey(fw, 'ast-bad');
     const list = await (await fetch(`${fw.url}/v1/adapters/rejects?source=asterisk`, { headers: { authorization: `Bearer ${key}` } })).json();
     expect(list.rejects.map((x: { line: number; reason: string }) => [x.line, x.reason])).toEqual([
       [11, 'unmappable'], [8, 'bad_field_count'], [7, 'unknown_event'], [5, 'bad_time'], [3, 'bad_field_count'],

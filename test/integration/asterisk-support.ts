@@ -3,8 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { expect } from 'vitest';
-import { ROOT, post, type TestFloorwatch } from '../support/harness.ts';
+import { ROOT, createKey, type TestFloorwatch } from '../support/harness.ts';
 
 export const FIXTURES = path.join(ROOT, 'test/fixtures/asterisk');
 const CLI = path.join(ROOT, 'pipelines/sources/asterisk/cli.ts');
@@ -18,11 +17,7 @@ export function shifted(name: string, shiftS: number): string {
     .join('\n');
 }
 
-export async function ingestKey(fw: TestFloorwatch, tenant?: string): Promise<string> {
-  const r = await post(`${fw.url}/v1/keys`, { scopes: ['ingest'], tenant }, fw.admin);
-  expect(r.status, r.text).toBe(201);
-  return r.json.key as string;
-}
+export const ingestKey = (fw: TestFloorwatch, tenant?: string): Promise<string> => createKey(fw, ['ingest'], tenant);
 
 export interface CliChild {
   proc: ChildProcess;

@@ -15,7 +15,7 @@ import { liveArea } from '../../pipelines/live/live-area.ts';
 import { historyArea } from '../../server/history/area.ts';
 import { firehoseRequest } from '../../pipelines/sources/connect/records.ts';
 import { counter, ingestKey } from './asterisk-support.ts';
-import { READ_AT, exampleNow, expectHistoryKpis, expectLiveKpis, readKey, settled, shiftIsoTimes, storedIds } from './connect-twilio-support.ts';
+import { READ_AT, exampleNow, expectHistoryKpis, expectLiveKpis, readKey, settled, shiftIsoTimes, storedIds } from './adapter-support.ts';
 
 const NOW = exampleNow();
 const FIXTURE = path.join(ROOT, 'test/fixtures/connect/worked-example.json');

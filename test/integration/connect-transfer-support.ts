@@ -4,7 +4,7 @@
 import { expect } from 'vitest';
 import { eventually, type TestFloorwatch } from '../support/harness.ts';
 import { matchesTable } from '../support/worked-example.ts';
-import { getJson } from './connect-twilio-support.ts';
+import { getJson } from './adapter-support.ts';
 
 /** kpis.md: the transfer ends billing's segment (not answered, not abandoned: out of its divisor) and starts sales'. */
 export const TRANSFER_LIVE: Record<string, Record<string, unknown>> = {

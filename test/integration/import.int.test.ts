@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFloorwatch, startTestNats, post, tempDir, ROOT, type TestFloorwatch } from '../support/harness.ts';
 import { READ_AT, shiftedExample } from '../support/worked-example.ts';
 import type { PrivateNats } from '../../pipelines/bus/nats-server.ts';
-import { settled } from './connect-twilio-support.ts';
+import { settled } from './adapter-support.ts';
 import { historyArea } from '../../server/history/area.ts';
 import { simulate } from '../../pipelines/sources/simulator.ts';
 import type { CcEvent } from '../../pipelines/events/schema.ts';

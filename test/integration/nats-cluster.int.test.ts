@@ -10,6 +10,7 @@ import { startNatsCluster, waitForJetStream, type NatsCluster } from '../../pipe
 import { EVENTS_STREAM } from '../../pipelines/bus/subjects.ts';
 import { liveArea } from '../../pipelines/live/live-area.ts';
 import { ingestKey } from './asterisk-support.ts';
+import { readKey } from './adapter-support.ts';
 
 let NOW = Math.floor(Date.now() / 1000) * 1000;
 if (new Date(NOW - 16 * 60_000).getUTCDate() !== new Date(NOW).getUTCDate()) NOW -= 20 * 60_000;
@@ -125,10 +126,7 @@ describe('Floorwatch on a three-node NATS cluster', () => {
     const key = await ingestKey(fw, 'cluster-we');
     const r = await post(`${fw.url}/v1/events`, shiftedExample(NOW, 'cl-'), { authorization: `Bearer ${key}` });
     expect(r.status).toBe(202);
-    const read = await (async () => {
-      const k = await post(`${fw.url}/v1/keys`, { scopes: ['read'], tenant: 'cluster-we' }, fw.admin);
-      return k.json.key as string;
-    })();
+    const read = await readKey(fw, 'cluster-we');
     for (const scope of ['queue:billing', 'team:north', 'agent:a1']) {
       const got = await eventually(async () => {
         const res = await fetch(`${fw.url}/v1/kpis?scope=${encodeURIComponent(scope)}&window=15m`, { headers: { authorization: `Bearer ${read}` } });

@@ -3,10 +3,9 @@
 // interval's arrivals and the hour's AHT (the live engine's numbers), and the mean
 // number of agents present computed here from the agent events themselves.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startFloorwatch, startTestNats, eventually, post, type TestFloorwatch } from '../support/harness.ts';
+import { startFloorwatch, startTestNats, post, settled, type TestFloorwatch } from '../support/harness.ts';
 import { EXPECTED, shiftedExample } from '../support/worked-example.ts';
 import type { PrivateNats } from '../../pipelines/bus/nats-server.ts';
-import { EVENTS_STREAM } from '../../pipelines/bus/subjects.ts';
 import { liveArea } from '../../pipelines/live/live-area.ts';
 import { historyArea } from '../../server/history/area.ts';
 import type { CcEvent } from '../../pipelines/events/schema.ts';
@@ -25,13 +24,7 @@ beforeAll(async () => {
   nats = await startTestNats();
   fw = await startFloorwatch({ natsUrl: nats.url, areas: [liveArea({ fixedNow: NOW }), historyArea({ now: () => NOW })] });
   expect((await post(`${fw.url}/v1/events`, events, fw.admin)).status).toBe(202);
-  await eventually(async () => {
-    for (const d of ['writer', 'history']) {
-      const i = await fw.rt.svc.bus.jsm.consumers.info(EVENTS_STREAM, d);
-      if (i.num_pending + i.num_ack_pending > 0) return false;
-    }
-    return true;
-  }, 60_000);
+  await settled(fw);
 }, 120_000);
 afterAll(async () => {
   await fw?.close();

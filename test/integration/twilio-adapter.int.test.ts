@@ -13,7 +13,7 @@ import { liveArea } from '../../pipelines/live/live-area.ts';
 import { historyArea } from '../../server/history/area.ts';
 import { twilioSignature } from '../../pipelines/sources/twilio/signature.ts';
 import { counter } from './asterisk-support.ts';
-import { READ_AT, exampleNow, expectHistoryKpis, expectLiveKpis, getJson, readKey, settled, storedIds } from './connect-twilio-support.ts';
+import { READ_AT, exampleNow, expectHistoryKpis, expectLiveKpis, getJson, postTaskRouter, readKey, settled, storedIds } from './adapter-support.ts';
 
 const NOW = exampleNow();
 const SHIFT_S = (NOW - READ_AT) / 1000;
@@ -52,12 +52,8 @@ function configure(body: Record<string, unknown>) {
 const callbackUrl = (tenant: string) => `${fw.url}/v1/adapters/twilio/${tenant}/taskrouter`;
 
 /** POSTs one callback as TaskRouter does; `sign` = [token, url] to sign with, or null for none. */
-async function send(tenant: string, params: Record<string, string>, sign: [string, string] | null = [TOKEN, callbackUrl(tenant)]) {
-  const form = new URLSearchParams(params);
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', 'i-twilio-idempotency-token': params.Sid ?? '' };
-  if (sign) headers['x-twilio-signature'] = twilioSignature(sign[0], sign[1], [...form]);
-  return post(callbackUrl(tenant), form.toString(), headers);
-}
+const send = (tenant: string, params: Record<string, string>, sign: [string, string] | null = [TOKEN, callbackUrl(tenant)]) =>
+  postTaskRouter(fw, tenant, params, sign);
 
 describe('the worked example as TaskRouter event callbacks', () => {
   beforeAll(async () => {

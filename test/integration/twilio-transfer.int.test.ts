@@ -7,12 +7,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, startFloorwatch, startTestNats, eventually, post, type TestFloorwatch } from '../support/harness.ts';
+import { ROOT, startFloorwatch, startTestNats, eventually, type TestFloorwatch } from '../support/harness.ts';
 import type { PrivateNats } from '../../pipelines/bus/nats-server.ts';
 import { liveArea } from '../../pipelines/live/live-area.ts';
 import { historyArea } from '../../server/history/area.ts';
-import { twilioSignature } from '../../pipelines/sources/twilio/signature.ts';
-import { READ_AT, exampleNow, getJson, readKey, settled, storedIds } from './connect-twilio-support.ts';
+import { READ_AT, exampleNow, getJson, postTaskRouter, readKey, settled, storedIds } from './adapter-support.ts';
 import { expectTransferHistory, expectTransferLive } from './connect-transfer-support.ts';
 
 const NOW = exampleNow();
@@ -41,11 +40,8 @@ afterAll(async () => {
   await nats?.stop();
 });
 
-async function send(tenant: string, params: Record<string, string>) {
-  const url = `${fw.url}/v1/adapters/twilio/${tenant}/taskrouter`;
-  const form = new URLSearchParams(params);
-  return post(url, form.toString(), { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSignature(TOKEN, url, [...form]) });
-}
+const send = (tenant: string, params: Record<string, string>) =>
+  postTaskRouter(fw, tenant, params, [TOKEN, `${fw.url}/v1/adapters/twilio/${tenant}/taskrouter`]);
 
 describe('a task moved from billing to sales, answered there', () => {
   beforeAll(async () => {

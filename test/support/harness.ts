@@ -145,3 +145,10 @@ export async function settled(fw: TestFloorwatch, timeoutMs = 60_000): Promise<v
     return true;
   }, timeoutMs);
 }
+
+/** A new API key of `tenant` (the bootstrap tenant when unset) with `scopes`, made by the admin key. */
+export async function createKey(fw: TestFloorwatch, scopes: string[], tenant?: string): Promise<string> {
+  const r = await post(`${fw.url}/v1/keys`, { scopes, tenant }, fw.admin);
+  if (r.status !== 201) throw new Error(`POST /v1/keys: ${r.status} ${JSON.stringify(r.json)}`);
+  return r.json.key as string;
+}

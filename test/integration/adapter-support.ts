@@ -1,10 +1,10 @@
-// Shared by the Amazon Connect and Twilio adapter tests: "now" for the worked example,
+// Shared by the platform adapter tests (Asterisk, Connect, Twilio): "now" for the worked example,
 // waiting for the writer and history consumers, and the checks that the contact and agent
 // KPIs of kpis.md come out live (GET /v1/kpis) and in history (GET /v1/history).
 import { expect } from 'vitest';
-import { eventually, type TestFloorwatch } from '../support/harness.ts';
+import { createKey, eventually, post, settled, type TestFloorwatch } from '../support/harness.ts';
+import { twilioSignature } from '../../pipelines/sources/twilio/signature.ts';
 import { EXPECTED, READ_AT, matchesTable } from '../support/worked-example.ts';
-import { EVENTS_STREAM } from '../../pipelines/bus/subjects.ts';
 
 /** The example's 10:10:00 moved to the present second (back 20 min if 15 min would straddle midnight UTC). */
 export function exampleNow(): number {
@@ -21,7 +21,7 @@ export function shiftIsoTimes(text: string, shiftMs: number): string {
 export { READ_AT };
 
 const NOT_FROM_PLATFORM = ['csat', 'csat_avg', 'csat_responses', 'nps', 'ces_avg', 'backlog', 'backlog_breached', 'frt_avg_s', 'tickets_created', 'tickets_solved'];
-/** kpis.md's table without feedback and tickets, which neither platform's records carry */
+/** kpis.md's table without feedback and tickets, which no platform's contact records carry */
 export const contactAndAgent = (scope: string) =>
   Object.fromEntries(Object.entries(EXPECTED[scope]).filter(([k]) => !NOT_FROM_PLATFORM.includes(k)));
 
@@ -30,15 +30,7 @@ export async function getJson(fw: TestFloorwatch, p: string, headers: Record<str
   return { status: r.status, json: await r.json() };
 }
 
-export async function settled(fw: TestFloorwatch) {
-  await eventually(async () => {
-    for (const d of ['writer', 'history']) {
-      const i = await fw.rt.svc.bus.jsm.consumers.info(EVENTS_STREAM, d);
-      if (i.num_pending + i.num_ack_pending > 0) return false;
-    }
-    return true;
-  }, 60_000);
-}
+export { settled };
 
 /** GET /v1/kpis for `scope` matches kpis.md (contact and agent KPIs), with no feedback. */
 export async function expectLiveKpis(fw: TestFloorwatch, scope: string, now: number) {
@@ -51,6 +43,7 @@ export async function expectLiveKpis(fw: TestFloorwatch, scope: string, now: num
   expect(matchesTable(k.json.metrics, want)).toEqual([]);
   expect(k.json.at).toBe(new Date(now).toISOString());
   expect(k.json.metrics.csat_responses).toBe(0);
+  expect(k.json.metrics.csat).toBeNull();
 }
 
 /** GET /v1/history over the example's 15 minutes gives the same numbers. */
@@ -76,6 +69,15 @@ export async function expectHistoryKpis(fw: TestFloorwatch, now: number) {
   expect(a.occupancy).toBeCloseTo(0.65, 5);
 }
 
+/** POSTs one TaskRouter event callback as Twilio does; `sign` = [token, url] to sign with, or null for none. */
+export async function postTaskRouter(fw: TestFloorwatch, tenant: string, params: Record<string, string>, sign: [string, string] | null) {
+  const url = `${fw.url}/v1/adapters/twilio/${tenant}/taskrouter`;
+  const form = new URLSearchParams(params);
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', 'i-twilio-idempotency-token': params.Sid ?? '' };
+  if (sign) headers['x-twilio-signature'] = twilioSignature(sign[0], sign[1], [...form]);
+  return post(url, form.toString(), headers);
+}
+
 /** count and distinct ids of a tenant's stored events whose id starts with `prefix` */
 export async function storedIds(fw: TestFloorwatch, tenant: string, prefix: string): Promise<[number, number]> {
   const r = await fw.rt.svc.ch.query({
@@ -87,7 +89,4 @@ export async function storedIds(fw: TestFloorwatch, tenant: string, prefix: stri
   return [Number(row.n), Number(row.u)];
 }
 
-export async function readKey(fw: TestFloorwatch, tenant: string): Promise<string> {
-  const r = await fetch(`${fw.url}/v1/keys`, { method: 'POST', headers: { ...fw.admin, 'content-type': 'application/json' }, body: JSON.stringify({ scopes: ['read'], tenant }) });
-  return ((await r.json()) as { key: string }).key;
-}
+export const readKey = (fw: TestFloorwatch, tenant: string): Promise<string> => createKey(fw, ['read'], tenant);
