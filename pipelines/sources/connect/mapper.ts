@@ -130,6 +130,9 @@ export function learnNames(doc: unknown, into: Map<string, string>): void {
 
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
+/** the contact id a ContactId's events are mapped under, and the queue a queue transfer left */
+type Series = { id: string; from?: string };
+
 export class ConnectMapper {
   private readonly prefix: string;
   private readonly channels: Record<string, Channel>;
@@ -189,7 +192,7 @@ export class ConnectMapper {
    * The contact id a record's events go under, and the queue transfer it starts with: a
    * QUEUE_TRANSFER contact whose previous contact's queue is known continues that contact.
    */
-  private series(cid: string, f: ReturnType<typeof ConnectMapper.fields>, out: ConnectOutput): { id: string; from?: string } {
+  private series(cid: string, f: ReturnType<typeof ConnectMapper.fields>, out: ConnectOutput): Series {
     const own = this.known(cid, out);
     if (f?.method !== 'QUEUE_TRANSFER' || !okId(f.prev)) return { id: own?.s ?? cid };
     const prev = this.known(f.prev, out);
@@ -200,7 +203,7 @@ export class ConnectMapper {
   }
 
   /** The transfer that starts a continued contact's segment in `queue`, when it moved from another queue. */
-  private transfer(cid: string, s: { id: string; from?: string }, queue: string, t: string): EventOf<'contact.transferred'> | undefined {
+  private transfer(cid: string, s: Series, queue: string, t: string): EventOf<'contact.transferred'> | undefined {
     if (s.from === undefined || s.from === queue) return undefined;
     return { id: `${this.prefix}:${cid}:transferred`, type: 'contact.transferred', time: t, contact_id: s.id, queue: s.from, to_queue: queue };
   }
@@ -322,16 +325,8 @@ export class ConnectMapper {
     const id = (kind: string) => `${this.prefix}:${own}:${kind}`;
     switch (type) {
       case 'QUEUED': {
-        const queue = this.queue(q.queueArn, undefined);
-        const ev: EventOf<'contact.queued'> = {
-          id: id('queued'), type: 'contact.queued', time: time(q.enqueueTimestamp ?? doc.time, 'queueInfo.enqueueTimestamp'),
-          contact_id: cid, queue, channel: this.channel(d.channel, d.initiationMethod),
-        };
-        const im = str(d.initiationMethod);
-        if (im) ev.attrs = { 'connect.initiation_method': im.slice(0, 64) };
-        out.events.push(ev);
-        const tr = this.transfer(own, s, queue, ev.time);
-        if (tr) out.events.push(tr);
+        const at = time(q.enqueueTimestamp ?? doc.time, 'queueInfo.enqueueTimestamp');
+        this.queued(own, s, this.queue(q.queueArn, undefined), at, d.channel, d.initiationMethod, out);
         return;
       }
       case 'CONNECTED_TO_AGENT':
@@ -355,6 +350,18 @@ export class ConnectMapper {
     }
   }
 
+  /** contact.queued in `queue` (a contact event's QUEUED or a CTR's Queue), then the queue transfer it continues, if any. */
+  private queued(own: string, s: Series, queue: string, at: string, channel: unknown, initiation: unknown, out: ConnectOutput): void {
+    const ev: EventOf<'contact.queued'> = {
+      id: `${this.prefix}:${own}:queued`, type: 'contact.queued', time: at, contact_id: s.id, queue, channel: this.channel(channel, initiation),
+    };
+    const im = str(initiation);
+    if (im) ev.attrs = { 'connect.initiation_method': im.slice(0, 64) };
+    out.events.push(ev);
+    const tr = this.transfer(own, s, queue, at);
+    if (tr) out.events.push(tr);
+  }
+
   private ctr(doc: Obj, out: ConnectOutput): void {
     const own = this.contactId(doc.ContactId);
     const s = this.series(own, ConnectMapper.fields(doc), out);
@@ -365,17 +372,7 @@ export class ConnectMapper {
     const queued = str(q.EnqueueTimestamp) !== undefined;
     const answered = str(a.ConnectedToAgentTimestamp) !== undefined;
     const queue = queued ? this.queue(q.ARN, q.Name) : undefined;
-    if (queue !== undefined) {
-      const ev: EventOf<'contact.queued'> = {
-        id: id('queued'), type: 'contact.queued', time: time(q.EnqueueTimestamp, 'Queue.EnqueueTimestamp'),
-        contact_id: cid, queue, channel: this.channel(doc.Channel, doc.InitiationMethod),
-      };
-      const im = str(doc.InitiationMethod);
-      if (im) ev.attrs = { 'connect.initiation_method': im.slice(0, 64) };
-      out.events.push(ev);
-      const tr = this.transfer(own, s, queue, ev.time);
-      if (tr) out.events.push(tr);
-    }
+    if (queue !== undefined) this.queued(own, s, queue, time(q.EnqueueTimestamp, 'Queue.EnqueueTimestamp'), doc.Channel, doc.InitiationMethod, out);
     if (answered) {
       const agent = this.agent(a.ARN, a.Username);
       if (queue !== undefined)
