@@ -5,6 +5,9 @@ import type { Bus } from './bus.ts';
 
 type Listener<T> = (key: string, value: T | undefined) => void;
 
+/** A KV key for a tenant's id: NATS keys allow [-/_=.a-zA-Z0-9], others become `_`. */
+export const tenantKey = (tenant: string, id: string): string => `${tenant}.${id}`.replace(/[^-/_=.a-zA-Z0-9]/g, '_');
+
 export class KvMap<T> {
   private data = new Map<string, T>();
   private listeners = new Set<Listener<T>>();

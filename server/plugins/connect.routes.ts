@@ -11,7 +11,7 @@ import { Type } from '@sinclair/typebox';
 import { type Services } from '../context.ts';
 import { mappedEventAcceptor } from '../ingest/accept.ts';
 import { adapterRejects, type AdapterReject } from './adapters.routes.ts';
-import type { KvMap } from '../../pipelines/bus/kv-map.ts';
+import { tenantKey, type KvMap } from '../../pipelines/bus/kv-map.ts';
 import { decodeRecord } from '../../pipelines/sources/connect/records.ts';
 import { ConnectMapper, learnNames, newOutput, type ContactMemory } from '../../pipelines/sources/connect/mapper.ts';
 
@@ -22,8 +22,6 @@ export const CONNECT_CONTACTS_BUCKET = 'fw_connect_contacts';
 export const CONTACT_MEMORY_MAX_AGE_MS = 2 * 86_400_000;
 const SOURCE = 'connect';
 
-/** KV keys allow [-/_=.a-zA-Z0-9]; tenants and ARN ids are mostly that already. */
-const kvKey = (tenant: string, id: string) => `${tenant}.${id}`.replace(/[^-/_=.a-zA-Z0-9]/g, '_');
 
 class FirehoseError extends Error {
   constructor(readonly status: number, message: string, readonly retryAfter?: number) {
@@ -108,7 +106,7 @@ export default async function connectRoutes(app: FastifyInstance, { svc }: { svc
         });
         const learned = new Map<string, string>();
         for (const d of docs) learnNames(d, learned);
-        const mapper = new ConnectMapper((id) => learned.get(id) ?? names.get(kvKey(tenant, id)), {}, (cid) => fresh(contacts.get(kvKey(tenant, cid))));
+        const mapper = new ConnectMapper((id) => learned.get(id) ?? names.get(tenantKey(tenant, id)), {}, (cid) => fresh(contacts.get(tenantKey(tenant, cid))));
         const out = newOutput();
         mapper.mapAll(docs, out);
         for (const r of out.rejects) rejects.push({ reason: r.reason, detail: r.detail, record: r.record, ...(r.id ? { id: r.id } : {}) });
@@ -118,7 +116,7 @@ export default async function connectRoutes(app: FastifyInstance, { svc }: { svc
         if (rejects.length) await storeRejects(tenant, SOURCE, rejects);
         for (const [kind, n] of Object.entries(out.ignored)) ignored.inc({ source: SOURCE, kind }, n);
         for (const [cid, m] of out.contacts) {
-          const k = kvKey(tenant, cid);
+          const k = tenantKey(tenant, cid);
           const prior = fresh(contacts.get(k));
           const next: ContactMemory = { ...prior, ...m };
           if (prior && prior.q === next.q && prior.s === next.s && prior.next === next.next) continue;
@@ -126,7 +124,7 @@ export default async function connectRoutes(app: FastifyInstance, { svc }: { svc
           await contacts.put(k, next).catch((err) => req.log.warn({ err: (err as Error).message }, 'connect: could not keep a contact\'s queue'));
         }
         for (const [id, name] of learned) {
-          const k = kvKey(tenant, id);
+          const k = tenantKey(tenant, id);
           if (names.get(k) !== name) await names.put(k, name).catch((err) => req.log.warn({ err: (err as Error).message }, 'connect: could not keep a learnt name'));
         }
         return answer(reply, requestId, 200);

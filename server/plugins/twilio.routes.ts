@@ -17,6 +17,7 @@ import { mappedEventAcceptor } from '../ingest/accept.ts';
 import { adapterRejects, type AdapterReject } from './adapters.routes.ts';
 import { queueMemoryAfter, TaskRouterMapper, type TaskQueueMemory, type TwilioConfig } from '../../pipelines/sources/twilio/mapper.ts';
 import { validTwilioSignature, type FormParams } from '../../pipelines/sources/twilio/signature.ts';
+import { tenantKey } from '../../pipelines/bus/kv-map.ts';
 
 export const TWILIO_BUCKET = 'fw_twilio_adapters';
 /** per tenant and task: the TaskQueue it is in (task-queue.moved names only the new one) */
@@ -69,7 +70,6 @@ function candidateUrls(url: string): string[] {
 export default async function twilioRoutes(app: FastifyInstance, { svc }: { svc: Services }) {
   const configs = await svc.kv<TwilioTenantConfig>(TWILIO_BUCKET);
   const tasks = await svc.kv<TaskQueueMemory>(TWILIO_TASKS_BUCKET);
-  const taskKey = (tenant: string, task: string) => `${tenant}.${task}`.replace(/[^-/_=.a-zA-Z0-9]/g, '_');
   const fresh = (m: TaskQueueMemory | undefined) => (m && Date.now() - m.t <= TASK_MEMORY_MAX_AGE_MS ? m : undefined);
   // entries expire: an hourly sweep deletes those past the max age
   const sweep = setInterval(() => {
@@ -152,7 +152,7 @@ export default async function twilioRoutes(app: FastifyInstance, { svc }: { svc:
       }
       if (!svc.bus.isUp) throw unavailable('the event bus is unavailable; nothing was accepted, retry later', 2);
       const p = Object.fromEntries(params);
-      const key = p.TaskSid ? taskKey(tenant, p.TaskSid) : undefined;
+      const key = p.TaskSid ? tenantKey(tenant, p.TaskSid) : undefined;
       const memory = key ? fresh(tasks.get(key)) : undefined;
       const r = new TaskRouterMapper(cfg.mapping).map(p, memory);
       const rejects: AdapterReject[] = [];
