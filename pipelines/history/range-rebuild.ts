@@ -20,13 +20,9 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { insertRows, queryRaw } from '../../server/db/clickhouse.ts';
 import { agentIntervals, type AgentInterval } from './agent-intervals.ts';
 import { factKey, intervalRow, nextVersion, segmentFacts, type AgentStateRow, type ContactFactRow } from './facts.ts';
-import { CONTACT_SPAN_MS, rebuildContacts } from './rebuild.ts';
+import { CONTACT_SPAN_MS, CONTACT_TYPES, MANY_DAYS, rebuildContacts } from './rebuild.ts';
 import { contactSegments, type ContactEvent } from './segments.ts';
 
-const MANY_DAYS = { max_partitions_per_insert_block: 0 };
-const CONTACT_TYPES = [
-  'contact.queued', 'contact.answered', 'contact.abandoned', 'contact.transferred', 'contact.ended', 'contact.wrapped',
-];
 const AGENT_WINDOW_EVENTS = 400_000;
 const CONTACT_SLICE_EVENTS = 300_000;
 const INSERT_ROWS = 100_000;

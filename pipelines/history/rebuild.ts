@@ -14,9 +14,9 @@ import { factKey, intervalRow, nextVersion, segmentFacts, type ContactFactRow } 
 export const CONTACT_SPAN_MS = 2 * 86_400_000;
 
 /** Facts are partitioned by day: a rebuild after a long outage may touch more than 100. */
-const MANY_DAYS = { max_partitions_per_insert_block: '0' };
+export const MANY_DAYS = { max_partitions_per_insert_block: '0' };
 
-const CONTACT_TYPES = [
+export const CONTACT_TYPES = [
   'contact.queued', 'contact.answered', 'contact.abandoned', 'contact.transferred', 'contact.ended', 'contact.wrapped',
 ];
 

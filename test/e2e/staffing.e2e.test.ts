@@ -119,7 +119,7 @@ it('turns red as the floor thins and clears as agents log in', async () => {
 });
 
 /**
- * A day on queue `support` so far (UTC): arrivals rise to a midday peak and fall, six
+ * The day on queue `support` (UTC) that ends at `until`: arrivals rise to a midday peak and fall, six
  * agents on shifts that cover the morning well and the peak badly. Only what is in the
  * past is posted.
  */
@@ -148,7 +148,11 @@ function supportDay(until: number): object[] {
 const Q = 900_000;
 
 it('shows required vs present per 15 minutes on /history, short intervals marked', async () => {
-  const day = supportDay(Date.now());
+  // yesterday (UTC), whole: today so far holds no interval before 08:00, whatever the clock
+  const midnight = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 86_400_000;
+  const day = supportDay(midnight + 86_400_000 - 1);
+  // and one contact waiting now, so the queue is on today's wall too
+  day.push({ id: 'sd-now-q', type: 'contact.queued', time: new Date(Date.now() - 60_000).toISOString(), contact_id: 'sd-now', queue: 'support', channel: 'voice' });
   for (let i = 0; i < day.length; i += 2000) expect((await post(`${fw.url}/v1/events`, day.slice(i, i + 2000), fw.admin)).status).toBe(202);
   await eventually(async () => {
     const i = await fw.rt.svc.bus.jsm.consumers.info(EVENTS_STREAM, 'history');
@@ -156,13 +160,15 @@ it('shows required vs present per 15 minutes on /history, short intervals marked
   }, 60_000);
   const key = fw.admin.authorization.slice('Bearer '.length);
   await page.goto(`${fw.url}/history?metric=arrived&scope=queue:support&interval=15m&key=${key}`);
+  const dayInput = page.locator('input[name=staffing-day]');
+  await dayInput.fill(new Date(midnight).toISOString().slice(0, 10));
+  await dayInput.dispatchEvent('change');
   const bars = page.locator('section.staffing rect.present');
   await expect.poll(() => bars.count(), { timeout: 15_000 }).toBeGreaterThan(8);
   expect(await page.locator('select[name=staffing-queue]').inputValue()).toBe('support');
 
   // the chart draws exactly what the API says: one bar per interval, red where short
-  const midnight = Math.floor(Date.now() / 86_400_000) * 86_400_000;
-  const api = await fetch(`${fw.url}/v1/history/staffing?queue=support&from=${new Date(midnight).toISOString()}`, { headers: fw.admin });
+  const api = await fetch(`${fw.url}/v1/history/staffing?queue=support&from=${new Date(midnight).toISOString()}&to=${new Date(midnight + 86_400_000).toISOString()}`, { headers: fw.admin });
   const rows = ((await api.json()) as { rows: StaffingRow[] }).rows;
   const short = rows.filter((r) => shortfall(r) > 0);
   expect(await bars.count()).toBe(rows.length);
