@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { Value } from '@sinclair/typebox/value';
 import {
   KPI_META, formatDuration, formatMetric, formatPercent, formatValue, fromDisplayUnit, metricValue,
-  thresholdState, toDisplayUnit,
+  thresholdState, toDisplayUnit, yTicks,
 } from '../../../web/src/lib/kpi-meta.ts';
+import { scaleLinear } from 'd3';
 import { BoardSchema, TILE_METRICS, checkBoard, defaultBoard } from '../../../server/boards/board-schema.ts';
 
 describe('formatting by unit', () => {
@@ -127,5 +128,16 @@ describe('board document', () => {
         thresholds: { direction: 'below_is_bad' as const, amber: 0.7, red: 0.8 } }],
     };
     expect(checkBoard(inverted)[0]).toMatch(/red must be ≤ amber/);
+  });
+});
+
+describe('yTicks', () => {
+  it('gives a count axis whole numbers only, each once', () => {
+    expect(yTicks('arrived', scaleLinear().domain([0, 1]).nice(), 5)).toEqual([0, 1]);
+    expect(yTicks('arrived', scaleLinear().domain([0, 3]).nice(), 5)).toEqual([0, 1, 2, 3]);
+    expect(yTicks('arrived', scaleLinear().domain([0, 40]).nice(), 5)).toEqual([0, 10, 20, 30, 40]);
+  });
+  it('leaves other units to d3', () => {
+    expect(yTicks('service_level', scaleLinear().domain([0, 1]), 5)).toEqual(scaleLinear().domain([0, 1]).ticks(5));
   });
 });

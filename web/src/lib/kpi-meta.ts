@@ -124,6 +124,16 @@ export function formatMetric(metric: TileMetric, value: number | null | undefine
   return formatValue(value, meta.unit, meta.digits);
 }
 
+/**
+ * A chart's value ticks for a KPI: counts get whole numbers only, so a count axis over
+ * [0, 1] reads 0 and 1 rather than six rounded zeros.
+ */
+export function yTicks(metric: TileMetric, y: { ticks(n: number): number[]; domain(): number[] }, n: number): number[] {
+  if (KPI_META[metric]?.unit !== 'count') return y.ticks(n);
+  const max = y.domain()[1];
+  return y.ticks(Math.max(1, Math.min(n, Math.floor(max)))).filter(Number.isInteger);
+}
+
 /** Where a value sits against thresholds; reaching a threshold counts as crossing it. */
 export function thresholdState(value: number | null | undefined, t: Thresholds | undefined): ThresholdState {
   if (!t || value === null || value === undefined || !Number.isFinite(value)) return 'none';
