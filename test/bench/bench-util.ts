@@ -16,43 +16,49 @@ export function line(label: string, value: string, target?: string, ok?: boolean
   console.log(`${label.padEnd(42)} ${value.padStart(16)}${target ? `   target ${target}  ${verdict(!!ok)}` : ''}`);
 }
 
+/** One POST over `agent`; resolves with the status once the answer is read. */
+export function postOne(agent: http.Agent, url: URL, body: Buffer, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const req = http.request(
+      {
+        agent,
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': body.length, ...headers },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 /**
- * Posts the bodies with `concurrency` requests in flight over keep-alive connections.
- * Returns per-request latencies (ms) and status counts.
+ * Posts `concurrency` requests at a time over keep-alive connections: every body of a
+ * list, or, with a function, body(i) for i = 0, 1, … until it returns null.
+ * Returns per-request latencies (ms, sorted) and status counts.
  */
 export async function postAll(
   url: string,
-  bodies: Buffer[],
+  bodies: Buffer[] | ((i: number) => Buffer | null),
   opts: { concurrency: number; headers?: Record<string, string> },
 ): Promise<{ latencies: number[]; statuses: Map<number, number>; seconds: number }> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: opts.concurrency });
   const u = new URL(url);
   const latencies: number[] = [];
   const statuses = new Map<number, number>();
+  const body = typeof bodies === 'function' ? bodies : (i: number) => bodies[i] ?? null;
   let next = 0;
   const t0 = performance.now();
   const worker = async () => {
-    while (next < bodies.length) {
-      const body = bodies[next++];
+    for (let b = body(next++); b; b = body(next++)) {
       const s = performance.now();
-      const status = await new Promise<number>((resolve, reject) => {
-        const req = http.request(
-          {
-            agent,
-            host: u.hostname,
-            port: u.port,
-            path: u.pathname,
-            method: 'POST',
-            headers: { 'content-type': 'application/json', 'content-length': body.length, ...opts.headers },
-          },
-          (res) => {
-            res.resume();
-            res.on('end', () => resolve(res.statusCode ?? 0));
-          },
-        );
-        req.on('error', reject);
-        req.end(body);
-      });
+      const status = await postOne(agent, u, b, opts.headers);
       latencies.push(performance.now() - s);
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
     }
