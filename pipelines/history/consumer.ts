@@ -14,7 +14,7 @@ import type { Bus } from '../bus/bus.ts';
 import { EVENTS_STREAM, eventSubjectParts } from '../bus/subjects.ts';
 import type { BusEvent } from '../events/schema.ts';
 import type { Registry } from '../../server/metrics.ts';
-import { rebuildAgents, rebuildContacts, staleTeams } from './rebuild.ts';
+import { rebuildAgents, rebuildContacts, staleTeams, type AgentSpan } from './rebuild.ts';
 
 export interface HistoryConsumerOptions {
   bus: Bus;
@@ -218,12 +218,19 @@ export async function applyEvents(ch: ClickHouseClient, events: BusEvent[]): Pro
   }
   let n = 0;
   for (const [tenant, evs] of byTenant) {
-    const agents = new Map<string, number>();
+    const agents = new Map<string, AgentSpan>();
     const contacts = new Set<string>();
     let lo = Infinity;
     let hi = -Infinity;
     for (const e of evs) {
-      if (e.type === 'agent.state') agents.set(e.agent_id, Math.min(agents.get(e.agent_id) ?? Infinity, e.ts));
+      if (e.type === 'agent.state') {
+        const a = agents.get(e.agent_id);
+        if (!a) agents.set(e.agent_id, { min: e.ts, max: e.ts });
+        else {
+          a.min = Math.min(a.min, e.ts);
+          a.max = Math.max(a.max, e.ts);
+        }
+      }
       else if (e.type.startsWith('contact.') && 'contact_id' in e) {
         contacts.add(e.contact_id as string);
         lo = Math.min(lo, e.ts);
@@ -231,8 +238,8 @@ export async function applyEvents(ch: ClickHouseClient, events: BusEvent[]): Pro
       }
     }
     // Agents first: a contact's team is looked up in the agent intervals.
-    await rebuildAgents(ch, tenant, agents);
-    for (const x of await staleTeams(ch, tenant, agents)) {
+    const until = await rebuildAgents(ch, tenant, agents);
+    for (const x of await staleTeams(ch, tenant, agents, until)) {
       contacts.add(x.contact_id);
       lo = Math.min(lo, x.t);
       hi = Math.max(hi, x.t);

@@ -5,7 +5,7 @@
 // same inputs (the stored raw events), so the facts are those the live pipeline writes:
 //
 // 1. agents with an `agent.state` event in [from, to]: their intervals from there on (to
-//    the end of the table, as rebuildAgents does), read in time windows of ~400k events,
+//    the end of the table, as rebuildAgents does when a carried team or queues change), read in time windows of ~400k events,
 //    each agent carried from window to window (its last interval is written once the next
 //    event, or the end, fixes its end). Continues from the stored interval before `from`.
 //    The team of each interval is kept in memory per agent (start, team) for step 2.
