@@ -56,7 +56,7 @@ it('shows "short N" with the engine’s N, and the Erlang C inputs behind it', a
   expect(m.agents_required).toBe(4);
   expect(present(m)).toBe(2);
   await expect.poll(() => gap().innerText(), { timeout: 5_000 }).toBe(`short ${m.agents_required! - present(m)}`);
-  expect(await cell().locator('.of').innerText()).toBe(`${present(m)} of ${m.agents_required}`);
+  expect(await cell().locator('.of').innerText()).toBe(`need ${m.agents_required} · on ${present(m)}`);
   expect(await cell().getAttribute('class')).toMatch(/\bwarn\b/);
   const title = (await cell().getAttribute('title'))!;
   expect(title).toContain('Offered, last 15 min: 7 contacts');
