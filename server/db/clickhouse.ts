@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { ChdbConnection } from 'chdb/connection';
 import type { Config } from '../config.ts';
 
@@ -18,14 +18,26 @@ export async function openClickHouse(config: Pick<Config, 'clickhouse' | 'dataDi
     output_format_json_quote_64bit_integers: 0 as const,
   };
   if (config.clickhouse) {
-    return createClient({
-      url: config.clickhouse.url,
-      username: config.clickhouse.user,
+    const { url, user } = config.clickhouse;
+    const client = createClient({
+      url,
+      username: user,
       password: config.clickhouse.password,
       database: config.clickhouse.database,
       clickhouse_settings: settings,
       request_timeout: 30_000,
+      // Every failed call reaches its caller, which logs it; the client's own logger
+      // would print each one again to the console over several lines.
+      log: { level: ClickHouseLogLevel.OFF },
     });
+    // A query, not /ping (which a server answers without credentials): start-up stops
+    // here with one line when the server is not there or refuses the user.
+    const ping = await client.ping({ select: true });
+    if (!ping.success) {
+      await client.close();
+      throw new Error(serverProblem(url, user, ping.error));
+    }
+    return client;
   }
   const connection = await openChdb(path.join(config.dataDir, 'clickhouse'));
   const client = createClient({ connection, clickhouse_settings: settings } as Parameters<typeof createClient>[0]);
@@ -121,6 +133,30 @@ export async function queryRaw(ch: ClickHouseClient, query: string, params: Reco
   const chunks: Buffer[] = [];
   for await (const c of r.stream) chunks.push(c as Buffer);
   return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+}
+
+const AUTH_CODES = new Set(['192', '193', '194', '516']); // UNKNOWN_USER, WRONG_PASSWORD, REQUIRED_PASSWORD, AUTHENTICATION_FAILED
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * True when a call failed because a ClickHouse server could not be reached or did not
+ * answer in time (it is down, restarting, or the network is): the request may be sent
+ * again later. Errors ClickHouse itself answered with are not.
+ */
+export function clickhouseUnreachable(err: unknown): boolean {
+  const code = clickhouseErrorCode(err);
+  return NETWORK_CODES.has(code) || (code === '' && /^Timeout error\.|socket hang up/.test((err as Error)?.message ?? ''));
+}
+
+/** One line saying why a ClickHouse server cannot be used, and what to check. */
+function serverProblem(url: string, user: string, err: unknown): string {
+  const code = clickhouseErrorCode(err);
+  const message = ((err as Error)?.message ?? String(err)).split('\n')[0].trim();
+  if (AUTH_CODES.has(code))
+    return `ClickHouse at ${url} refused user "${user}" (${message.replace(/\.\s*$/, '')}): check CLICKHOUSE_USER and CLICKHOUSE_PASSWORD`;
+  if (clickhouseUnreachable(err))
+    return `ClickHouse at ${url} is not reachable (${code || message}): is the server running, and is CLICKHOUSE_URL right?`;
+  return `ClickHouse at ${url} failed: ${code ? `code ${code}: ` : ''}${message}`;
 }
 
 /**
