@@ -25,7 +25,7 @@ const NOT_FROM_PLATFORM = ['csat', 'csat_avg', 'csat_responses', 'nps', 'ces_avg
 export const contactAndAgent = (scope: string) =>
   Object.fromEntries(Object.entries(EXPECTED[scope]).filter(([k]) => !NOT_FROM_PLATFORM.includes(k)));
 
-export async function getJson(fw: TestFloorwatch, p: string, headers: Record<string, string> = fw.admin) {
+export async function getJson(fw: Pick<TestFloorwatch, 'url' | 'admin'>, p: string, headers: Record<string, string> = fw.admin) {
   const r = await fetch(`${fw.url}${p}`, { headers });
   return { status: r.status, json: await r.json() };
 }
@@ -46,8 +46,8 @@ export async function expectLiveKpis(fw: TestFloorwatch, scope: string, now: num
   expect(k.json.metrics.csat).toBeNull();
 }
 
-/** GET /v1/history over the example's 15 minutes gives the same numbers. */
-export async function expectHistoryKpis(fw: TestFloorwatch, now: number) {
+/** GET /v1/history over the example's 15 minutes gives the same numbers (of any Floorwatch, in this process or not). */
+export async function expectHistoryKpis(fw: Pick<TestFloorwatch, 'url' | 'admin'>, now: number) {
   const range = `from=${new Date(now - 15 * 60_000).toISOString()}&to=${new Date(now + 1).toISOString()}&interval=1d`;
   const one = async (filter: string, metrics: string[]) => {
     const r = await getJson(fw, `/v1/history?${range}&${filter}&metrics=${metrics.join(',')}`);
