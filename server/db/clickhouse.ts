@@ -182,6 +182,15 @@ export interface MigrationOptions {
   eventsTtlDays?: number;
 }
 
+/** The migrations, sql/NNNN_*.sql without the extension, in the order they apply. */
+export function migrationVersions(): string[] {
+  return fs
+    .readdirSync(SQL_DIR)
+    .filter((f) => /^\d{4}_.+\.sql$/.test(f))
+    .sort()
+    .map((f) => f.replace(/\.sql$/, ''));
+}
+
 /** Applies sql/NNNN_*.sql in order, once each, recorded in schema_migrations. */
 export async function migrate(ch: ClickHouseClient, opts: MigrationOptions = {}): Promise<string[]> {
   await ch.command({
@@ -193,15 +202,10 @@ export async function migrate(ch: ClickHouseClient, opts: MigrationOptions = {})
       version: string;
     }>()).map((r) => r.version),
   );
-  const files = fs
-    .readdirSync(SQL_DIR)
-    .filter((f) => /^\d{4}_.+\.sql$/.test(f))
-    .sort();
   const applied: string[] = [];
-  for (const f of files) {
-    const version = f.replace(/\.sql$/, '');
+  for (const version of migrationVersions()) {
     if (done.has(version)) continue;
-    for (const stmt of splitStatements(fs.readFileSync(path.join(SQL_DIR, f), 'utf8'))) {
+    for (const stmt of splitStatements(fs.readFileSync(path.join(SQL_DIR, `${version}.sql`), 'utf8'))) {
       await ch.command({ query: stmt });
     }
     await ch.insert({ table: 'schema_migrations', values: [{ version }], format: 'JSONEachRow' });

@@ -2,6 +2,7 @@
 // waiting for the writer and history consumers, and the checks that the contact and agent
 // KPIs of kpis.md come out live (GET /v1/kpis) and in history (GET /v1/history).
 import { expect } from 'vitest';
+import type { ClickHouseClient } from '@clickhouse/client';
 import { createKey, eventually, post, settled, type TestFloorwatch } from '../support/harness.ts';
 import { twilioSignature } from '../../pipelines/sources/twilio/signature.ts';
 import { EXPECTED, READ_AT, matchesTable } from '../support/worked-example.ts';
@@ -78,9 +79,10 @@ export async function postTaskRouter(fw: TestFloorwatch, tenant: string, params:
   return post(url, form.toString(), headers);
 }
 
-/** count and distinct ids of a tenant's stored events whose id starts with `prefix` */
-export async function storedIds(fw: TestFloorwatch, tenant: string, prefix: string): Promise<[number, number]> {
-  const r = await fw.rt.svc.ch.query({
+/** count and distinct ids of a tenant's stored events whose id starts with `prefix` (Floorwatch's ClickHouse, or any client's) */
+export async function storedIds(from: TestFloorwatch | ClickHouseClient, tenant: string, prefix: string): Promise<[number, number]> {
+  const ch = 'rt' in from ? from.rt.svc.ch : from;
+  const r = await ch.query({
     query: 'SELECT count() AS n, uniqExact(id) AS u FROM events WHERE tenant = {tenant:String} AND startsWith(id, {prefix:String})',
     query_params: { tenant, prefix },
     format: 'JSONEachRow',

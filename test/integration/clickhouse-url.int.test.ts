@@ -8,15 +8,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseClient } from '@clickhouse/client';
 import { headers } from '@nats-io/transport-node';
-import { ROOT, eventually, post, settled, spawnFloorwatch, startFloorwatch, startTestNats, tempDir, type TestFloorwatch } from '../support/harness.ts';
+import { eventually, post, settled, spawnFloorwatch, startFloorwatch, startTestNats, tempDir, type TestFloorwatch } from '../support/harness.ts';
 import { startClickHouseServer, type TestClickHouse } from '../support/clickhouse-server.ts';
 import { EXPECTED, shiftedExample } from '../support/worked-example.ts';
-import { exampleNow, expectHistoryKpis, getJson } from './adapter-support.ts';
+import { exampleNow, expectHistoryKpis, getJson, storedIds } from './adapter-support.ts';
 import type { PrivateNats } from '../../pipelines/bus/nats-server.ts';
 import { DLQ_STREAM, EVENTS_STREAM } from '../../pipelines/bus/subjects.ts';
 import { historyArea } from '../../server/history/area.ts';
+import { migrationVersions } from '../../server/db/clickhouse.ts';
 
 const NOW = exampleNow();
 const chDir = tempDir('fw-churl-ch-');
@@ -26,15 +27,7 @@ let fw: TestFloorwatch;
 /** our own client of the server: what is stored there, not what Floorwatch says */
 let direct: ClickHouseClient;
 
-async function stored(prefix: string): Promise<[number, number]> {
-  const r = await direct.query({
-    query: "SELECT count() AS n, uniqExact(id) AS u FROM events WHERE tenant = 'default' AND startsWith(id, {p:String})",
-    query_params: { p: prefix },
-    format: 'JSONEachRow',
-  });
-  const row = (await r.json<{ n: number; u: number }>())[0];
-  return [Number(row.n), Number(row.u)];
-}
+const stored = (prefix: string) => storedIds(direct, 'default', prefix);
 
 /** `n` contacts queued an hour before the example: outside its 15 minutes and its contacts */
 const batch = (prefix: string, n: number) =>
@@ -45,7 +38,7 @@ const batch = (prefix: string, n: number) =>
 beforeAll(async () => {
   nats = await startTestNats();
   ch = await startClickHouseServer({ dataDir: chDir });
-  direct = createClient({ url: ch.url, username: ch.user, password: ch.password, log: { level: ClickHouseLogLevel.OFF } });
+  direct = ch.client();
   fw = await startFloorwatch({ natsUrl: nats.url, env: { ...ch.env, NATS_DUPLICATE_WINDOW_S: '1' }, areas: [historyArea({ now: () => NOW })] });
 }, 120_000);
 afterAll(async () => {
@@ -59,7 +52,7 @@ afterAll(async () => {
 describe('start-up against the server', () => {
   it('applies every migration on the server, once, and opens no embedded chDB', async () => {
     const r = await direct.query({ query: 'SELECT version FROM schema_migrations FINAL ORDER BY version', format: 'JSONEachRow' });
-    const want = fs.readdirSync(path.join(ROOT, 'sql')).filter((f) => /^\d{4}_.+\.sql$/.test(f)).sort().map((f) => f.replace(/\.sql$/, ''));
+    const want = migrationVersions();
     expect((await r.json<{ version: string }>()).map((x) => x.version)).toEqual(want);
     const rows = await direct.query({ query: 'SELECT count() AS n FROM schema_migrations', format: 'JSONEachRow' });
     expect(Number((await rows.json<{ n: number }>())[0].n)).toBe(want.length);

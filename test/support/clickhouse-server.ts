@@ -10,6 +10,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { spawn } from 'node:child_process';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { ROOT, tempDir } from './harness.ts';
 
 export interface TestClickHouse {
@@ -20,6 +21,8 @@ export interface TestClickHouse {
   dataDir: string;
   /** CLICKHOUSE_URL, CLICKHOUSE_USER and CLICKHOUSE_PASSWORD for a Floorwatch process */
   env: { CLICKHOUSE_URL: string; CLICKHOUSE_USER: string; CLICKHOUSE_PASSWORD: string };
+  /** a new @clickhouse/client of this server (close it): what is stored there, seen from outside Floorwatch */
+  client(): ClickHouseClient;
   /** what the server printed */
   output(): string;
   /** SIGTERM (SIGKILL after 10 s, or at once with `sig`), and the temp data directory removed */
@@ -67,6 +70,7 @@ export async function startClickHouseServer(
     password,
     dataDir,
     env: { CLICKHOUSE_URL: url, CLICKHOUSE_USER: user, CLICKHOUSE_PASSWORD: password },
+    client: () => createClient({ url, username: user, password, log: { level: ClickHouseLogLevel.OFF } }),
     output: () => out,
     async stop(sig: NodeJS.Signals = 'SIGTERM') {
       if (proc.exitCode === null && proc.signalCode === null) {
