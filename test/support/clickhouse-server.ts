@@ -30,7 +30,7 @@ export interface TestClickHouse {
 }
 
 export async function startClickHouseServer(
-  opts: { port?: number; dataDir?: string; user?: string; password?: string } = {},
+  opts: { port?: number; dataDir?: string; user?: string; password?: string; database?: string } = {},
 ): Promise<TestClickHouse> {
   const dataDir = opts.dataDir ?? tempDir('fw-chserver-');
   const user = opts.user ?? 'floorwatch';
@@ -39,7 +39,11 @@ export async function startClickHouseServer(
     cwd: ROOT,
     env: {
       ...process.env,
+      // all of its settings, none inherited from the environment the tests run in
+      CLICKHOUSE_HOST: '127.0.0.1',
       CLICKHOUSE_PORT: String(opts.port ?? 0),
+      CLICKHOUSE_DATABASE: opts.database ?? '',
+      CLICKHOUSE_SESSIONS: '2',
       CLICKHOUSE_DATA_DIR: dataDir,
       CLICKHOUSE_USER: user,
       CLICKHOUSE_PASSWORD: password,
