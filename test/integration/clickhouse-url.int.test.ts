@@ -1,16 +1,17 @@
 // Floorwatch with CLICKHOUSE_URL pointed at a ClickHouse server: deploy/chdb-http-server.ts,
 // ClickHouse's engine (chDB) behind ClickHouse's HTTP interface, the most real server this
 // machine runs. The migrations apply there once; the worked example posted to /v1/events
-// is stored once and gives kpis.md's numbers in /v1/history and /v1/contacts; the writer
-// still drops repeats and dead-letters what ClickHouse refuses; a wrong password or a
-// missing server stops start-up with one line; while the server is down ingestion goes on,
-// reads answer 503 with Retry-After and /readyz says so, and nothing is lost when it is back.
+// (or bulk-imported) is stored once and gives kpis.md's numbers in /v1/history and
+// /v1/contacts; the writer still drops repeats and dead-letters what ClickHouse refuses; a
+// wrong password or a missing server stops start-up with one line; while the server is
+// down ingestion goes on, reads answer 503 with Retry-After and /readyz says so, and
+// nothing is lost when it is back.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { headers } from '@nats-io/transport-node';
-import { eventually, post, settled, spawnFloorwatch, startFloorwatch, startTestNats, tempDir, type TestFloorwatch } from '../support/harness.ts';
+import { createKey, eventually, post, settled, spawnFloorwatch, startFloorwatch, startTestNats, tempDir, type TestFloorwatch } from '../support/harness.ts';
 import { startClickHouseServer, type TestClickHouse } from '../support/clickhouse-server.ts';
 import { EXPECTED, shiftedExample } from '../support/worked-example.ts';
 import { exampleNow, expectHistoryKpis, getJson, storedIds } from './adapter-support.ts';
@@ -130,6 +131,26 @@ describe('the worked example through /v1/events', () => {
     expect(await dropped()).toBeGreaterThan(before);
     await expectHistoryKpis(fw, NOW); // and history did not count them twice
   });
+});
+
+describe('bulk import (POST /v1/import) into the server', () => {
+  it('loads the worked example once, into the history of its range, and a second import stores nothing', async () => {
+    const key = await createKey(fw, ['ingest', 'read'], 'imp');
+    const tenant = { url: fw.url, admin: { authorization: `Bearer ${key}` } };
+    const body = shiftedExample(NOW, 'imp-').map((e) => JSON.stringify(e)).join('\n');
+    const load = async () => {
+      const r = await fetch(`${fw.url}/v1/import`, { method: 'POST', headers: { ...tenant.admin, 'content-type': 'application/x-ndjson' }, body });
+      const text = await r.text();
+      expect(r.status, text).toBe(200);
+      return JSON.parse(text.trim().split('\n').at(-1)!).summary;
+    };
+    expect(await load()).toMatchObject({ loaded: 41, duplicates: 0, rejected: 0 });
+    expect(await storedIds(direct, 'imp', 'imp-')).toEqual([41, 41]);
+    await expectHistoryKpis(tenant, NOW);
+    expect(await load()).toMatchObject({ loaded: 0, duplicates: 41 });
+    expect(await storedIds(direct, 'imp', 'imp-')).toEqual([41, 41]);
+    await expectHistoryKpis(tenant, NOW);
+  }, 90_000);
 });
 
 describe('what ClickHouse refuses goes to the dead-letter stream', () => {
