@@ -137,6 +137,21 @@ describe('queries and inserts through @clickhouse/client', () => {
     }
   });
 
+  it('takes parameters too long for a URL: in a multipart body (20,000 ids), and in URLs up to 1 MiB as ClickHouse does', async () => {
+    const ids = Array.from({ length: 20_000 }, (_, i) => `0b5e6f7a-1c2d-4e3f-8a9b-${String(i).padStart(12, '0')}`);
+    const q = { query: 'SELECT length({ids:Array(String)}) AS n, {ids:Array(String)}[-1] AS last, {t:String} AS t', format: 'JSONEachRow' as const };
+    const multipart = await client.query({ ...q, query_params: { ids, t: "it's" }, use_multipart_params: true });
+    expect(await multipart.json()).toEqual([{ n: 20_000, last: ids.at(-1), t: "it's" }]);
+    // exec() puts them in the URL: 1,000 ids are ~50 KB, past Node's default 16 KiB for a request head
+    const inUrl = await client.exec({ query: `${q.query} FORMAT JSONEachRow`, query_params: { ids: ids.slice(0, 1_000), t: 'x' } });
+    let text = '';
+    for await (const c of inUrl.stream) text += c;
+    expect(JSON.parse(text)).toEqual({ n: 1_000, last: ids[999], t: 'x' });
+    const tooLong = await call('SELECT 1', { params: { param_x: 'y'.repeat(1024 * 1024 + 10) } });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.text).toMatch(/^Code: 36\. .*http_max_uri_size/);
+  });
+
   it('keeps concurrent requests apart: each gets its own parameters and settings', async () => {
     const got = await Promise.all(
       Array.from({ length: 24 }, async (_, i) => {
