@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, SupportedJSONFormats, SupportedRawFormats, type ClickHouseClient } from '@clickhouse/client';
 import type { ChdbConnection } from 'chdb/connection';
 import type { Config } from '../config.ts';
 
@@ -26,6 +26,9 @@ export async function openClickHouse(config: Pick<Config, 'clickhouse' | 'dataDi
       database: config.clickhouse.database,
       clickhouse_settings: settings,
       request_timeout: 30_000,
+      // Bound parameters too long for a URL (the writer's id lookups bind thousands of ids)
+      // go in a multipart body; a server refuses a URL past 1 MiB, Node's HTTP past 16 KiB.
+      use_multipart_params_auto: true,
       // Every failed call reaches its caller, which logs it; the client's own logger
       // would print each one again to the console over several lines.
       log: { level: ClickHouseLogLevel.OFF },
@@ -125,10 +128,21 @@ export async function insertRaw(
   r.stream.resume();
 }
 
+const CLIENT_FORMATS = new Set<string>([...SupportedJSONFormats, ...SupportedRawFormats]);
+/** `… FORMAT Name [SETTINGS …]` at the end of a query */
+const TRAILING_FORMAT = /\bFORMAT\s+([A-Za-z]\w*)(\s+SETTINGS\s[\s\S]*?)?\s*;?\s*$/i;
+
 /** Runs a query (its FORMAT clause included) and returns ClickHouse's output bytes, undecoded. */
 export async function queryRaw(ch: ClickHouseClient, query: string, params: Record<string, unknown> = {}): Promise<Uint8Array> {
   const raw = rawOps.get(ch);
   if (raw?.query) return raw.query(query, params);
+  const f = TRAILING_FORMAT.exec(query);
+  if (f && CLIENT_FORMATS.has(f[1]) && JSON.stringify(params).length > 2_048) {
+    // exec() always puts the parameters in the URL; query() sends long ones in the body
+    // (use_multipart_params_auto), but it adds the FORMAT clause itself.
+    const rs = await ch.query({ query: query.slice(0, f.index) + (f[2] ?? ''), format: f[1] as 'JSON', query_params: params });
+    return Buffer.from(await rs.text());
+  }
   const r = await ch.exec({ query, query_params: params });
   const chunks: Buffer[] = [];
   for await (const c of r.stream) chunks.push(c as Buffer);

@@ -133,6 +133,20 @@ describe('the worked example through /v1/events', () => {
   });
 });
 
+describe('a request of 10,000 events (the most one takes)', () => {
+  it('is stored once, and again after the window stores nothing: the writer looks up its 10,000 ids in a request body, past any URL limit', async () => {
+    // ids of 120 characters: the lookup's parameters are ~1.3 MB, past ClickHouse's 1 MiB for a URL
+    const big = batch('big-', 10_000).map((e) => ({ ...e, id: `${e.id}-`.padEnd(120, 'x') }));
+    expect((await post(`${fw.url}/v1/events`, big, fw.admin)).status).toBe(202);
+    await eventually(async () => (await stored('big-'))[0] === 10_000, 60_000);
+    await settled(fw);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect((await post(`${fw.url}/v1/events`, big, fw.admin)).status).toBe(202);
+    await settled(fw);
+    expect(await stored('big-')).toEqual([10_000, 10_000]);
+  }, 120_000);
+});
+
 describe('bulk import (POST /v1/import) into the server', () => {
   it('loads the worked example once, into the history of its range, and a second import stores nothing', async () => {
     const key = await createKey(fw, ['ingest', 'read'], 'imp');
