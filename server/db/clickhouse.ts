@@ -137,8 +137,9 @@ export async function queryRaw(ch: ClickHouseClient, query: string, params: Reco
   const raw = rawOps.get(ch);
   if (raw?.query) return raw.query(query, params);
   const f = TRAILING_FORMAT.exec(query);
-  if (f && CLIENT_FORMATS.has(f[1]) && JSON.stringify(params).length > 2_048) {
-    // exec() always puts the parameters in the URL; query() sends long ones in the body
+  if (!raw && f && CLIENT_FORMATS.has(f[1]) && JSON.stringify(params).length > 2_048) {
+    // A server's client (embedded chDB has raw ops and no URL): exec() always puts the
+    // parameters in the URL; query() sends long ones in the body
     // (use_multipart_params_auto), but it adds the FORMAT clause itself.
     const rs = await ch.query({ query: query.slice(0, f.index) + (f[2] ?? ''), format: f[1] as 'JSON', query_params: params });
     return Buffer.from(await rs.text());
