@@ -56,6 +56,8 @@ export interface ChdbHttpOptions {
 
 export interface ChdbHttpServer {
   url: string;
+  /** the ClickHouse version of chDB's engine */
+  version: string;
   close(): Promise<void>;
 }
 
@@ -408,6 +410,8 @@ export async function startChdbHttpServer(o: ChdbHttpOptions): Promise<ChdbHttpS
         const code = err instanceof ClickHouseHttpError ? err.code : typeof e.clickhouseCode === 'number' ? e.clickhouseCode : CODES.STD_EXCEPTION;
         let message = String(e.message ?? err);
         if (!/^Code: \d+\./.test(message)) message = `Code: ${code}. DB::Exception: ${message}. (${TYPE_OF[code] ?? 'STD_EXCEPTION'}) (version ${version} (chdb))`;
+        // ClickHouse's own errors are the caller's to handle; anything else is ours to see
+        if (code === CODES.STD_EXCEPTION) console.error(`chdb-http-server: ${message.split('\n')[0]}`);
         req.resume();
         if (res.headersSent) return void res.destroy();
         const headers: Record<string, string> = { 'Content-Type': 'text/plain; charset=UTF-8', 'X-ClickHouse-Exception-Code': String(code) };
@@ -425,6 +429,7 @@ export async function startChdbHttpServer(o: ChdbHttpOptions): Promise<ChdbHttpS
   const addr = server.address() as { port: number; address: string };
   return {
     url: `http://${addr.address}:${addr.port}`,
+    version,
     async close() {
       await new Promise<void>((r) => {
         server.close(() => r());
@@ -464,7 +469,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   // Printed on one line: scripts and test/support/clickhouse-server.ts wait for it.
-  console.log(`ClickHouse HTTP interface (chDB engine) on ${srv.url}, data in ${dataDir}`);
+  console.log(`ClickHouse HTTP interface (chDB engine, ClickHouse ${srv.version}) on ${srv.url}, data in ${dataDir}`);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
