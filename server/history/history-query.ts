@@ -196,9 +196,6 @@ export function wholeHourZone(tz: string, from: number, to: number): boolean {
   }
 }
 
-/** Dimensions the hourly rollups carry (rollup.ts ROLLUPS): a request grouped or filtered by others reads the facts. */
-const ROLLUP_DIMS: ReadonlySet<Dim> = new Set(['queue', 'channel']);
-
 /**
  * Whether the contact KPIs of a request can come from the hourly rollups: grouped by
  * queue, channel or nothing, filtered by queue and/or channel only, buckets of whole
@@ -207,8 +204,7 @@ const ROLLUP_DIMS: ReadonlySet<Dim> = new Set(['queue', 'channel']);
  */
 export function rollupEligible(req: Omit<HistoryRequest, 'rollup'>): boolean {
   return (
-    (req.groupBy === null || ROLLUP_DIMS.has(req.groupBy)) &&
-    (Object.keys(req.filters) as Dim[]).every((d) => ROLLUP_DIMS.has(d)) &&
+    rollupFor(req) !== undefined &&
     req.interval !== '15m' &&
     req.metrics.some((m) => CONTACT_FAMILIES.has(HISTORY_METRICS[m].family)) &&
     wholeHourZone(req.tz, req.from, req.to)
@@ -216,13 +212,14 @@ export function rollupEligible(req: Omit<HistoryRequest, 'rollup'>): boolean {
 }
 
 /**
- * The rollup table a rollup-eligible request reads: the one by queue unless the request
- * is grouped or filtered by channel (then the one by queue and channel, whose rows of a
- * queue's hour are summed over its channels).
+ * The rollup table a request's grouping and filters can read: the first (coarsest) of
+ * ROLLUPS whose keys hold all their dimensions, so by queue or nothing the one by queue,
+ * by or for a channel the one by queue and channel (a queue's channels then summed).
+ * None for team or agent.
  */
-export function rollupFor(req: Pick<HistoryRequest, 'groupBy' | 'filters'>): Rollup {
-  const channel = req.groupBy === 'channel' || 'channel' in req.filters;
-  return ROLLUPS.find((r) => (r.dims as readonly string[]).includes('channel') === channel)!;
+export function rollupFor(req: Pick<HistoryRequest, 'groupBy' | 'filters'>): Rollup | undefined {
+  const need = [...(req.groupBy ? [req.groupBy] : []), ...Object.keys(req.filters)];
+  return ROLLUPS.find((r) => need.every((d) => (r.dims as readonly string[]).includes(d)));
 }
 
 /**
@@ -233,7 +230,7 @@ export function rollupFor(req: Pick<HistoryRequest, 'groupBy' | 'filters'>): Rol
  * each row is already one (bucket, group).
  */
 function rollupSql(req: HistoryRequest, families: Family[], wantP90: boolean): { sql: string; cols: string[] } {
-  const { table, dims } = rollupFor(req);
+  const { table, dims } = rollupFor(req)!;
   const keys = dims.join(', ');
   const rf = (Object.keys(req.filters) as Dim[]).map((d) => ` AND ${d} IN {f_${d}:Array(String)}`).join('');
   const kinds = families.map((f) => `'${f}'`).join(', ');

@@ -6,12 +6,13 @@
 // filled before the day is recorded, so one record (and one cover) serves both. Any later
 // write to that day (a late event, a TTL merge) makes a new part; from then on the day no
 // longer qualifies and is read from the facts, until the next round recomputes it. So the
-// rollups can be stale but are never read stale. Queries ask once, up front, which days qualify
-// (rollupCover) and read those days from the rollup and every other moment from the facts.
+// rollups can be stale but are never read stale. Queries ask once, up front, which days
+// qualify (rollupCover) and read those days from a rollup and every other moment from the
+// facts.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { dayId, SETTLED_HAVING, settledParams, type SettledOptions } from './settled.ts';
 
-/** The rollup tables, each by (tenant, hour) and its dimensions: a request reads the coarsest that has its dimensions. */
+/** The rollup tables, each by (tenant, hour) and its dimensions, coarsest first (history-query.ts rollupFor). */
 export const ROLLUPS = [
   { table: 'hist_queue_hourly', dims: ['queue'] },
   { table: 'hist_queue_channel_hourly', dims: ['queue', 'channel'] },

@@ -104,7 +104,7 @@ async function compareAll(covered: (days: number[]) => void, pick: (c: { interva
                 covered(covers.get(range)?.days ?? []);
               }
               const planned = { ...req, rollup: covers.get(range) };
-              expect(historySql(planned), what).toContain(`FROM ${rollupFor(req).table}`);
+              expect(historySql(planned), what).toContain(`FROM ${rollupFor(req)!.table}`);
               const viaRollup = (await historyBody(ch, planned, 'json')).toString();
               const facts = (await historyBody(ch, { ...req, rollup: null }, 'json')).toString();
               expect(viaRollup, what).toBe(facts);

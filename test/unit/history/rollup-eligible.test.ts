@@ -33,11 +33,13 @@ describe('rollupEligible', () => {
     expect(rollupEligible({ ...base, groupBy: 'channel', interval: '1d' })).toBe(true);
     expect(rollupEligible({ ...base, groupBy: null, filters: { channel: ['voice'], queue: ['billing'] } })).toBe(true);
   });
-  it('reads the rollup by queue unless the request is grouped or filtered by channel', () => {
-    expect(rollupFor(base).table).toBe('hist_queue_hourly');
-    expect(rollupFor({ ...base, groupBy: null, filters: { queue: ['billing'] } }).table).toBe('hist_queue_hourly');
-    expect(rollupFor({ ...base, groupBy: 'channel' }).table).toBe('hist_queue_channel_hourly');
-    expect(rollupFor({ ...base, filters: { channel: ['chat'] } }).table).toBe('hist_queue_channel_hourly');
+  it('reads the rollup by queue unless the request is grouped or filtered by channel; none for team or agent', () => {
+    expect(rollupFor(base)?.table).toBe('hist_queue_hourly');
+    expect(rollupFor({ ...base, groupBy: null, filters: { queue: ['billing'] } })?.table).toBe('hist_queue_hourly');
+    expect(rollupFor({ ...base, groupBy: 'channel' })?.table).toBe('hist_queue_channel_hourly');
+    expect(rollupFor({ ...base, filters: { channel: ['chat'] } })?.table).toBe('hist_queue_channel_hourly');
+    expect(rollupFor({ ...base, groupBy: 'agent' })).toBeUndefined();
+    expect(rollupFor({ ...base, filters: { team: ['north'] } })).toBeUndefined();
   });
   it('not for other dimensions, 15-minute buckets, other families alone or half-hour zones', () => {
     expect(rollupEligible({ ...base, groupBy: 'agent' })).toBe(false);
