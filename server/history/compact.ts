@@ -7,7 +7,7 @@
 // day, which is then merged at read time again until the next compaction.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from 'pino';
-import { rollupSettled } from './rollup.ts';
+import { ROLLUPS, rollupSettled } from './rollup.ts';
 import { SETTLED_HAVING, settledParams, type SettledOptions } from './settled.ts';
 
 export const COMPACTED_TABLES = ['hist_contact_facts', 'hist_agent_states'] as const;
@@ -59,7 +59,7 @@ export function startCompactor(ch: ClickHouseClient, log: Logger, opts: Compacto
         .then(async (done) => {
           if (done.length) log.info({ partitions: done.length }, 'history partitions compacted');
           const rolled = await rollupSettled(ch, { quietMs });
-          if (rolled.length) log.info({ days: rolled.length }, 'history days rolled up by hour and queue');
+          if (rolled.length) log.info({ days: rolled.length }, 'history days rolled up by hour, queue and channel');
         })
         .catch((err) => log.warn({ err: (err as Error).message }, 'history compaction failed; retried next round')),
     );
@@ -78,12 +78,13 @@ export function startCompactor(ch: ClickHouseClient, log: Logger, opts: Compacto
   };
 }
 
-/** Keeps history `days` days: the facts, and the rollup an hour longer than the facts of its hour. */
+/** Keeps history `days` days: the facts, and the rollups an hour longer than the facts of their hour. */
 export async function applyHistoryTtl(ch: ClickHouseClient, days: number): Promise<void> {
   const d = Math.floor(days);
   await ch.command({ query: `ALTER TABLE hist_contact_facts MODIFY TTL toDateTime(time) + toIntervalDay(${d})` });
   await ch.command({ query: `ALTER TABLE hist_agent_states MODIFY TTL toDateTime(end) + toIntervalDay(${d})` });
   // The facts' TTL changes their part first, so a day is never read from rollup rows
   // whose facts are gone (rollup.ts reads a day only while its part is unchanged).
-  await ch.command({ query: `ALTER TABLE hist_queue_hourly MODIFY TTL hour + toIntervalDay(${d}) + toIntervalHour(1)` });
+  for (const { table } of ROLLUPS)
+    await ch.command({ query: `ALTER TABLE ${table} MODIFY TTL hour + toIntervalDay(${d}) + toIntervalHour(1)` });
 }

@@ -7,7 +7,8 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRaw } from '../db/clickhouse.ts';
 import type { ParsedHistory } from './params.ts';
 import { bucketSql, HISTORY_METRICS, INTERVALS, nextBucketSql, type Dim, type Family, type Interval } from './catalog.ts';
-import { QUEUE_HOUR_AGGS, QUEUE_HOUR_COLS, rollupCover, type RollupCover } from './rollup.ts';
+import { QUEUE_HOUR_AGGS, QUEUE_HOUR_COLS, ROLLUPS, rollupCover, type Rollup, type RollupCover } from './rollup.ts';
+import { dayId } from './settled.ts';
 
 export interface QueuePolicies {
   queues: string[];
@@ -23,7 +24,7 @@ export interface HistoryRequest extends Omit<ParsedHistory, 'format'> {
   policies: QueuePolicies;
   now: number;
   /**
-   * Days to read from the hourly queue rollup (rollup.ts) instead of the contact facts;
+   * Days to read from the hourly rollups (rollup.ts) instead of the contact facts;
    * only for a request rollupEligible() accepts. null: the facts alone; absent: historyBody
    * asks rollupCover() when the request is eligible.
    */
@@ -163,6 +164,25 @@ const CONTACT_FAMILIES: ReadonlySet<Family> = new Set(['arrival', 'outcome', 'wr
 const PRESENT = { arrival: 'q_arrivals > 0', outcome: 'q_outcomes > 0', wrap: 'q_wrapped > 0' } as const;
 const HOUR = 3_600_000;
 
+/** The whole UTC hours inside [from, to) (epoch ms): only these are read from a rollup. */
+function rollupHours(req: Pick<HistoryRequest, 'from' | 'to'>): { rFrom: number; rTo: number } {
+  const rFrom = Math.ceil(req.from / HOUR) * HOUR;
+  return { rFrom, rTo: Math.max(rFrom, Math.floor(req.to / HOUR) * HOUR) };
+}
+
+/**
+ * Whether some moment of [from, to) is not in the rollup rows of the covered days: a
+ * partial hour at either end, or a UTC day of the whole hours that is not covered.
+ */
+function factsLeft(req: HistoryRequest, cover: RollupCover): boolean {
+  const { rFrom, rTo } = rollupHours(req);
+  if (req.from < rFrom || req.to > rTo) return true;
+  const covered = new Set(cover.days);
+  for (let d = Math.floor(rFrom / 86_400_000) * 86_400_000; d < rTo; d += 86_400_000)
+    if (!covered.has(Number(dayId(d)))) return true;
+  return false;
+}
+
 /** Whether every hour boundary in [from, to) of zone `tz` is a UTC hour boundary. */
 export function wholeHourZone(tz: string, from: number, to: number): boolean {
   const fmt = new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName: 'longOffset' });
@@ -177,14 +197,14 @@ export function wholeHourZone(tz: string, from: number, to: number): boolean {
 }
 
 /**
- * Whether the contact KPIs of a request can come from the hourly queue rollup: grouped
- * by queue or not at all, filtered by queue only, buckets of whole hours in a zone whose
- * hours are UTC hours (the rollup's hours are UTC), and some contact KPI asked for.
+ * Whether the contact KPIs of a request can come from the hourly rollups: grouped by
+ * queue, channel or nothing, filtered by queue and/or channel only, buckets of whole
+ * hours in a zone whose hours are UTC hours (the rollups' hours are UTC), and some
+ * contact KPI asked for.
  */
 export function rollupEligible(req: Omit<HistoryRequest, 'rollup'>): boolean {
   return (
-    (req.groupBy === null || req.groupBy === 'queue') &&
-    Object.keys(req.filters).every((d) => d === 'queue') &&
+    rollupFor(req) !== undefined &&
     req.interval !== '15m' &&
     req.metrics.some((m) => CONTACT_FAMILIES.has(HISTORY_METRICS[m].family)) &&
     wholeHourZone(req.tz, req.from, req.to)
@@ -192,31 +212,49 @@ export function rollupEligible(req: Omit<HistoryRequest, 'rollup'>): boolean {
 }
 
 /**
- * The contact KPIs of `families` per (bucket, queue) from the hourly rollup: the whole
- * hours of rolled-up days from hist_queue_hourly, every other moment of [from, to) from
- * the facts aggregated the same way (QUEUE_HOUR_AGGS). The two sides cover disjoint
- * hours, so with 1h buckets by queue each row is already one (bucket, group).
+ * The rollup table a request's grouping and filters can read: the first (coarsest) of
+ * ROLLUPS whose keys hold all their dimensions, so by queue or nothing the one by queue,
+ * by or for a channel the one by queue and channel (a queue's channels then summed).
+ * None for team or agent.
  */
-function queueHourSql(req: HistoryRequest, families: Family[], wantP90: boolean): { sql: string; cols: string[] } {
-  const qf = req.filters.queue ? ' AND queue IN {f_queue:Array(String)}' : '';
+export function rollupFor(req: Pick<HistoryRequest, 'groupBy' | 'filters'>): Rollup | undefined {
+  const need = [...(req.groupBy ? [req.groupBy] : []), ...Object.keys(req.filters)];
+  return ROLLUPS.find((r) => need.every((d) => (r.dims as readonly string[]).includes(d)));
+}
+
+/**
+ * The contact KPIs of `families` per (bucket, group) from an hourly rollup: the whole
+ * hours of rolled-up days from the rollup table, every other moment of [from, to) (if
+ * any) from the facts aggregated the same way (QUEUE_HOUR_AGGS) by the same keys. The
+ * two sides cover disjoint hours, so with 1h buckets by queue from the rollup by queue
+ * each row is already one (bucket, group).
+ */
+function rollupSql(req: HistoryRequest, families: Family[], wantP90: boolean): { sql: string; cols: string[] } {
+  const { table, dims } = rollupFor(req)!;
+  const keys = dims.join(', ');
+  const rf = (Object.keys(req.filters) as Dim[]).map((d) => ` AND ${d} IN {f_${d}:Array(String)}`).join('');
   const kinds = families.map((f) => `'${f}'`).join(', ');
   // the first branch names the columns (q_*: no clash with the aliases of the sums below)
-  const source = `SELECT hour, queue, ${QUEUE_HOUR_COLS.map((c) => `${c} AS q_${c}`).join(', ')} FROM hist_queue_hourly
+  const rolled = `SELECT hour, ${keys}, ${QUEUE_HOUR_COLS.map((c) => `${c} AS q_${c}`).join(', ')} FROM ${table}
       WHERE tenant = {tenant:String} AND day IN {r_days:Array(UInt32)} AND part IN {r_parts:Array(String)}
-        AND hour >= toDateTime(intDiv({r_from:Int64}, 1000)) AND hour < toDateTime(intDiv({r_to:Int64}, 1000))${qf}
+        AND hour >= toDateTime(intDiv({r_from:Int64}, 1000)) AND hour < toDateTime(intDiv({r_to:Int64}, 1000))${rf}`;
+  // The facts branch only when the rollup rows leave something out: even reading no
+  // part, it cost ~15–20 ms of ClickHouse time in the 90-day bench queries.
+  const source = !factsLeft(req, req.rollup!) ? rolled : `${rolled}
     UNION ALL
-    SELECT toDateTime(toStartOfHour(time)) AS hour, queue, ${QUEUE_HOUR_AGGS}
+    SELECT toDateTime(toStartOfHour(time)) AS hour, ${keys}, ${QUEUE_HOUR_AGGS}
       FROM hist_contact_facts FINAL
-      WHERE tenant = {tenant:String} AND kind IN (${kinds}) AND ${RANGE}${qf}
+      WHERE tenant = {tenant:String} AND kind IN (${kinds}) AND ${RANGE}${rf}
         AND (toYYYYMMDD(time) NOT IN {r_days:Array(UInt32)}
              OR time < fromUnixTimestamp64Milli({r_from:Int64}) OR time >= fromUnixTimestamp64Milli({r_to:Int64}))
-      GROUP BY hour, queue`;
+      GROUP BY hour, ${keys}`;
   const present = families.map((f) => PRESENT[f as keyof typeof PRESENT]).join(' OR ');
   const sl = `transform(toString(queue), {p_q:Array(String)}, {p_sl:Array(UInt32)}, {p_dsl:UInt32})`;
   const short = `transform(toString(queue), {p_q:Array(String)}, {p_short:Array(UInt32)}, {p_dshort:UInt32})`;
-  const unique = req.interval === '1h' && req.groupBy === 'queue';
-  // Per row when each row is one (bucket, group); summed over the hours of a bucket
-  // otherwise, except p90, which needs the waits of all those hours together.
+  const unique = req.interval === '1h' && req.groupBy === 'queue' && dims.length === 1;
+  // Per row when each row is one (bucket, group); summed over the rows of a bucket and
+  // group otherwise (hours, or a queue's channels), except p90, which needs all their
+  // waits together.
   const perRow: Record<string, string> = {
     arrived: 'q_arrived', answered: 'q_answered', answered_w: 'q_answered_w', wait_sum: 'q_wait_sum',
     sl_met: `arrayCount(x -> x <= ${sl}, q_waits)`,
@@ -229,7 +267,7 @@ function queueHourSql(req: HistoryRequest, families: Family[], wantP90: boolean)
     c === 'p90_ms' ? 'arrayElement(arraySort(groupArrayArray(q_waits)), intDiv(9 * sum(q_answered_w) + 9, 10))' : `sum(${perRow[c]})`;
   const cols = families.flatMap((f) => FAMILY_COLS[f]).filter((c) => wantP90 || c !== 'p90_ms');
   const sel = cols.map((c) => `${unique ? perRow[c] : summed(c)} AS ${c}`).join(', ');
-  const g = req.groupBy === 'queue' ? 'queue' : "''";
+  const g = req.groupBy ?? "''";
   // In a whole-hour zone a 1h bucket is the UTC hour itself.
   const b = req.interval === '1h' ? 'toUnixTimestamp(hour)' : bucketSql(req.interval, 'hour');
   const sql = unique
@@ -248,9 +286,9 @@ function params(req: HistoryRequest): Record<string, unknown> {
   if (req.rollup) {
     p.r_days = req.rollup.days;
     p.r_parts = req.rollup.parts;
-    // the whole UTC hours inside [from, to): only these are read from the rollup
-    p.r_from = Math.ceil(req.from / HOUR) * HOUR;
-    p.r_to = Math.max(p.r_from as number, Math.floor(req.to / HOUR) * HOUR);
+    const { rFrom, rTo } = rollupHours(req);
+    p.r_from = rFrom;
+    p.r_to = rTo;
   }
   p.all_g = ALL_BUCKETS;
   return p;
@@ -304,7 +342,7 @@ export function historySql(req: HistoryRequest, opts: { columns?: boolean } = {}
   const families = [...new Set<Family>(req.metrics.map((m) => HISTORY_METRICS[m].family))];
   const branches: { sql: string; cols: string[] }[] = [];
   const p90 = req.metrics.includes('wait_p90_s');
-  if (req.rollup) branches.push(queueHourSql(req, families.filter((f) => CONTACT_FAMILIES.has(f)), p90));
+  if (req.rollup) branches.push(rollupSql(req, families.filter((f) => CONTACT_FAMILIES.has(f)), p90));
   for (const f of families) {
     if (req.rollup && CONTACT_FAMILIES.has(f)) continue;
     if (f === 'arrival' || f === 'wrap') branches.push({ sql: factsSql(req, f, false), cols: FAMILY_COLS[f] });
@@ -390,8 +428,8 @@ export async function historyBody(ch: ClickHouseClient, req: HistoryRequest, for
   return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 }
 
-/** The request with the rollup days it may read (when its shape allows the rollup). */
-async function withCover(ch: ClickHouseClient, req: HistoryRequest): Promise<HistoryRequest> {
+/** The request with the rollup days it may read (when its shape allows the rollup): what historyBody and historyColumns answer. */
+export async function withCover(ch: ClickHouseClient, req: HistoryRequest): Promise<HistoryRequest> {
   if (req.rollup !== undefined || !rollupEligible(req)) return req;
   // No day covered (a range within today, nothing rolled up yet): the per-kind facts
   // queries, lighter than the rollup-shaped aggregation of the same facts.

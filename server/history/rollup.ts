@@ -1,19 +1,29 @@
-// The hourly rollup of contact facts by queue (sql/0012): what it holds, how a settled
-// day is rolled up, and which days a query may read from it.
+// The hourly rollups of contact facts (sql/0012 by queue, sql/0015 by queue and channel):
+// what they hold, how a settled day is rolled up, and which days a query may read from them.
 //
 // Exactness: a day's rollup rows are computed from exactly one facts part, the day's only
-// active part (a settled, compacted day), and are tagged with its name. Any later write to
-// that day (a late event, a TTL merge) makes a new part; from then on the day no longer
-// qualifies and is read from the facts, until the next round recomputes it. So the rollup
-// can be stale but is never read stale. Queries ask once, up front, which days qualify
-// (rollupCover) and read those days from the rollup and every other moment from the facts.
+// active part (a settled, compacted day), and are tagged with its name. Both tables are
+// filled before the day is recorded, so one record (and one cover) serves both. Any later
+// write to that day (a late event, a TTL merge) makes a new part; from then on the day no
+// longer qualifies and is read from the facts, until the next round recomputes it. So the
+// rollups can be stale but are never read stale. Queries ask once, up front, which days
+// qualify (rollupCover) and read those days from a rollup and every other moment from the
+// facts.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { dayId, SETTLED_HAVING, settledParams, type SettledOptions } from './settled.ts';
 
+/** The rollup tables, each by (tenant, hour) and its dimensions, coarsest first (history-query.ts rollupFor). */
+export const ROLLUPS = [
+  { table: 'hist_queue_hourly', dims: ['queue'] },
+  { table: 'hist_queue_channel_hourly', dims: ['queue', 'channel'] },
+] as const;
+export type Rollup = (typeof ROLLUPS)[number];
+
 /**
- * The rollup's measures as aggregates over contact facts, grouped by (tenant, hour,
- * queue): the same text builds the rollup and aggregates the facts of the days a query
- * reads directly, so both sides have one definition. Order = the table's column order.
+ * The rollups' measures as aggregates over contact facts, grouped by (tenant, hour) and a
+ * rollup's dimensions: the same text builds the rollups and aggregates the facts of the
+ * days a query reads directly, so both sides have one definition. Order = the tables'
+ * column order (after the keys).
  */
 const QUEUE_HOUR_MEASURES: readonly (readonly [string, string])[] = [
   ['arrivals', `countIf(kind = 'arrival')`],
@@ -85,27 +95,33 @@ export async function rollupSettled(ch: ClickHouseClient, opts: SettledOptions =
   // Rows a day's current part does not stand for are never read (rollupCover names the
   // current one); they are deleted a round after they were superseded, so a query that
   // asked for its cover just before cannot lose them midway. Rows of a round that
-  // stopped before recording its part go the same way.
-  const stale = await ch.query({
-    query: `SELECT DISTINCT day FROM hist_queue_hourly WHERE (day, part) NOT IN (SELECT day, part FROM hist_rollup_days FINAL)`,
-    format: 'JSONEachRow',
-  });
-  for (const { day } of await stale.json<{ day: number }>())
-    await ch.command({
-      query: `ALTER TABLE hist_queue_hourly DELETE WHERE day = {day:UInt32}
-                AND part NOT IN (SELECT part FROM hist_rollup_days FINAL WHERE day = {day:UInt32})`,
-      query_params: { day: Number(day) },
+  // stopped before recording its part go the same way, and must be gone before that
+  // part is rolled up again below: the delete waits for its mutation (mutations_sync),
+  // or a mutation run after the new record would spare them and count them twice.
+  for (const { table } of ROLLUPS) {
+    const stale = await ch.query({
+      query: `SELECT DISTINCT day FROM ${table} WHERE (day, part) NOT IN (SELECT day, part FROM hist_rollup_days FINAL)`,
+      format: 'JSONEachRow',
     });
+    for (const { day } of await stale.json<{ day: number }>())
+      await ch.command({
+        query: `ALTER TABLE ${table} DELETE WHERE day = {day:UInt32}
+                  AND part NOT IN (SELECT part FROM hist_rollup_days FINAL WHERE day = {day:UInt32})
+                SETTINGS mutations_sync = 2`,
+        query_params: { day: Number(day) },
+      });
+  }
   for (const { day, part } of todo) {
     const p = { day, pid: String(day), part, at: now };
-    await ch.command({
-      query: `INSERT INTO hist_queue_hourly (tenant, day, part, hour, queue, ${QUEUE_HOUR_COLS.join(', ')})
-              SELECT tenant, {day:UInt32}, {part:String}, toStartOfHour(time) AS hour, queue, ${QUEUE_HOUR_AGGS}
-              FROM hist_contact_facts FINAL WHERE _partition_id = {pid:String} AND _part = {part:String}
-              GROUP BY tenant, hour, queue
-              SETTINGS do_not_merge_across_partitions_select_final = 1`,
-      query_params: p,
-    });
+    for (const { table, dims } of ROLLUPS)
+      await ch.command({
+        query: `INSERT INTO ${table} (tenant, day, part, hour, ${dims.join(', ')}, ${QUEUE_HOUR_COLS.join(', ')})
+                SELECT tenant, {day:UInt32}, {part:String}, toStartOfHour(time) AS hour, ${dims.join(', ')}, ${QUEUE_HOUR_AGGS}
+                FROM hist_contact_facts FINAL WHERE _partition_id = {pid:String} AND _part = {part:String}
+                GROUP BY tenant, hour, ${dims.join(', ')}
+                SETTINGS do_not_merge_across_partitions_select_final = 1`,
+        query_params: p,
+      });
     await ch.command({
       query: `INSERT INTO hist_rollup_days (day, part, rolled_at) SELECT {day:UInt32}, {part:String}, fromUnixTimestamp64Milli({at:Int64})`,
       query_params: p,

@@ -7,6 +7,7 @@
 // Options: --days=N (default 90), --agents=N (default 2000), --runs=N (default 15),
 // --dir=PATH keeps the loaded data there and reuses it on the next run (skips the load).
 import fs from 'node:fs';
+import os from 'node:os';
 import { spawn } from 'node:child_process';
 import { startFloorwatch, startTestNats, tempDir } from '../support/harness.ts';
 import { historyArea } from '../../server/history/area.ts';
@@ -190,12 +191,13 @@ async function main() {
   const tc = performance.now();
   const compacted = await compactSettled(ch, { quietMs: 0 });
   const compactS = (performance.now() - tc) / 1000;
-  // …and rolls each compacted day up by hour and queue (server/history/rollup.ts).
+  // …and rolls each compacted day up by hour and queue, and by hour, queue and channel
+  // (server/history/rollup.ts). Data loaded before sql/0015 is rolled up again here.
   const tr = performance.now();
   const rolled = await rollupSettled(ch, { quietMs: 0 });
   const rollupS = (performance.now() - tr) / 1000;
   const sizes = await (await ch.query({
-    query: `SELECT table, sum(bytes_on_disk) AS b, sum(rows) AS n FROM system.parts WHERE active AND table IN ('events', 'hist_contact_facts', 'hist_agent_states', 'hist_queue_hourly') GROUP BY table`,
+    query: `SELECT table, sum(bytes_on_disk) AS b, sum(rows) AS n FROM system.parts WHERE active AND table IN ('events', 'hist_contact_facts', 'hist_agent_states', 'hist_queue_hourly', 'hist_queue_channel_hourly') GROUP BY table`,
     format: 'JSONEachRow',
   })).json<{ table: string; b: number; n: number }>();
   console.log(`\nhistory benchmark: ${seq.n.toLocaleString()} events, ${segs.toLocaleString()} segments, ${DAYS} days, ${QUEUES} queues, ${AGENTS} agents`);
@@ -205,7 +207,7 @@ async function main() {
     line('  of which inserting', `${(phase.ins / 1000).toFixed(1)} s`);
   }
   line('compaction of settled days', `${compactS.toFixed(1)} s, ${compacted.length} partitions`);
-  line('hourly queue rollup of settled days', `${rollupS.toFixed(1)} s, ${rolled.length} days`);
+  line('hourly rollups of settled days (queue; queue × channel)', `${rollupS.toFixed(1)} s, ${rolled.length} days`);
   line('load rate', `${Math.round(seq.n / loadS).toLocaleString()} ev/s`);
   let total = 0;
   for (const s of sizes) {
@@ -220,10 +222,14 @@ async function main() {
   const queries: [string, string, number, number?][] = [
     ['90 d × 1h SL + ASA by queue', `/v1/history?metrics=service_level,asa_s&interval=1h&group_by=queue&from=${iso(START)}&to=${iso(END)}`, 300, 600],
     ['  the same, format=columns (one series per queue)', `/v1/history?metrics=service_level,asa_s&interval=1h&group_by=queue&from=${iso(START)}&to=${iso(END)}&format=columns`, 300, 600],
+    ['90 d × 1h SL + ASA + p90 by channel', `/v1/history?metrics=service_level,asa_s,wait_p90_s&interval=1h&group_by=channel&from=${iso(START)}&to=${iso(END)}`, 150],
+    ['90 d × 1d SL + abandon rate by queue, chat only', `/v1/history?metrics=service_level,abandon_rate&interval=1d&group_by=queue&channel=chat&from=${iso(START)}&to=${iso(END)}`, 150],
     ['1 d × 15m by agent (answered, ASA, AHT, occ.)', `/v1/history?metrics=answered,asa_s,aht_s,occupancy&interval=15m&group_by=agent&from=${iso(lastDay)}&to=${iso(END)}`, 150],
     ['contacts list, queue + outcome + wait filter', `/v1/contacts?queue=q-17&outcome=answered&wait_min=30&limit=50`, 150],
     ['one contact timeline', `/v1/contacts/c-${DAYS - 3}-1234-3`, 150],
   ];
+  // The machine may be shared: the figures below mean little without the load they ran under.
+  line('load average (1, 5, 15 min) before the queries', os.loadavg().map((x) => x.toFixed(1)).join(', '));
   console.log('');
   for (const [label, path, p50Target, p99Target] of queries) {
     const { ms, ttfb, bytes, rowsN } = await timeFromClient(`${fw.url}${path}`, fw.admin, RUNS);
@@ -243,18 +249,45 @@ async function main() {
     ['  ClickHouse only: 90 d × 1h by queue', { tenant: TENANT, metrics: ['service_level', 'asa_s'], from: START, to: END, interval: '1h', groupBy: 'queue', filters: {}, tz: 'UTC', policies: pol, now: END }],
     ['  ClickHouse only: the same from the facts alone', { tenant: TENANT, metrics: ['service_level', 'asa_s'], from: START, to: END, interval: '1h', groupBy: 'queue', filters: {}, tz: 'UTC', policies: pol, now: END, rollup: null }],
     ['  ClickHouse only: 90 d × 1h by queue, to 12:30 today', { tenant: TENANT, metrics: ['service_level', 'asa_s'], from: START + 1_800_000, to: END + 45_000_000, interval: '1h', groupBy: 'queue', filters: {}, tz: 'UTC', policies: pol, now: END + 45_000_000 }],
+    // every channel of the data: the same rows as by queue, read from the queue × channel rollup (its channels merged)
+    ['  ClickHouse only: 90 d × 1h by queue from the queue × channel rollup', { tenant: TENANT, metrics: ['service_level', 'asa_s'], from: START, to: END, interval: '1h', groupBy: 'queue', filters: { channel: ['voice', 'chat'] }, tz: 'UTC', policies: pol, now: END }],
+    ['  ClickHouse only: 90 d × 1h by channel', { tenant: TENANT, metrics: ['service_level', 'asa_s', 'wait_p90_s'], from: START, to: END, interval: '1h', groupBy: 'channel', filters: {}, tz: 'UTC', policies: pol, now: END }],
+    ['  ClickHouse only: the same from the facts alone', { tenant: TENANT, metrics: ['service_level', 'asa_s', 'wait_p90_s'], from: START, to: END, interval: '1h', groupBy: 'channel', filters: {}, tz: 'UTC', policies: pol, now: END, rollup: null }],
     ['  ClickHouse only: 1 d × 15m by agent', { tenant: TENANT, metrics: ['answered', 'asa_s', 'aht_s', 'occupancy'], from: lastDay, to: END, interval: '15m', groupBy: 'agent', filters: {}, tz: 'UTC', policies: pol, now: END }],
+    // what a rollup by team or agent would save (pipelines/history/README.md): the facts' answers
+    ['  ClickHouse only: 90 d × 1d by team (facts)', { tenant: TENANT, metrics: ['answered', 'asa_s', 'aht_s', 'fcr'], from: START, to: END, interval: '1d', groupBy: 'team', filters: {}, tz: 'UTC', policies: pol, now: END }],
+    ['  ClickHouse only: 30 d × 1d by agent (facts)', { tenant: TENANT, metrics: ['answered', 'asa_s', 'aht_s', 'fcr'], from: END - 30 * DAY, to: END, interval: '1d', groupBy: 'agent', filters: {}, tz: 'UTC', policies: pol, now: END }],
+    ['  ClickHouse only: 7 d × 1h by agent (facts)', { tenant: TENANT, metrics: ['answered', 'asa_s', 'aht_s', 'fcr'], from: END - 7 * DAY, to: END, interval: '1h', groupBy: 'agent', filters: {}, tz: 'UTC', policies: pol, now: END }],
   ];
+  // CPU time too (chDB runs in this process, idle otherwise): on a shared machine it moves
+  // far less than the wall time.
   for (const [label, req] of direct) {
     const ms: number[] = [];
+    const cpu: number[] = [];
     for (let i = 0; i < Math.min(RUNS, 5) + 1; i++) {
       const s = performance.now();
+      const c = process.cpuUsage();
       await historyBody(ch, req, 'json');
-      if (i > 0) ms.push(performance.now() - s);
+      const d = process.cpuUsage(c);
+      if (i > 0) {
+        ms.push(performance.now() - s);
+        cpu.push((d.user + d.system) / 1000);
+      }
     }
     ms.sort((a, b) => a - b);
-    line(label, `p50 ${percentile(ms, 50).toFixed(0)} ms`);
+    cpu.sort((a, b) => a - b);
+    line(label, `p50 ${percentile(ms, 50).toFixed(0)} ms, CPU p50 ${percentile(cpu, 50).toFixed(0)} ms`);
   }
+  line('load average (1, 5, 15 min) after the queries', os.loadavg().map((x) => x.toFixed(1)).join(', '));
+  // How far an hourly rollup would shrink what a query reads: facts against (hour, key) rows.
+  const [k] = await (await ch.query({
+    query: `SELECT count() AS facts, uniqExact(toStartOfHour(time), queue) AS q, uniqExact(toStartOfHour(time), queue, channel) AS qc,
+              uniqExact(toStartOfHour(time), team) AS t, uniqExact(toStartOfHour(time), agent_id) AS a
+            FROM hist_contact_facts WHERE kind = 'outcome'`,
+    format: 'JSONEachRow',
+  })).json<Record<string, number>>();
+  line('  outcome facts → hourly rows by queue; × channel', `${Number(k.facts).toLocaleString()} → ${Number(k.q).toLocaleString()}; ${Number(k.qc).toLocaleString()}`);
+  line('  outcome facts → hourly rows by team; by agent', `${Number(k.facts).toLocaleString()} → ${Number(k.t).toLocaleString()}; ${Number(k.a).toLocaleString()}`);
   await fw.close();
   await nats.stop();
   if (!keepDir) fs.rmSync(dataDir, { recursive: true, force: true });

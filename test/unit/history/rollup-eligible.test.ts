@@ -1,6 +1,6 @@
 // Which history requests may read the hourly queue rollup (server/history/history-query.ts).
 import { describe, expect, it } from 'vitest';
-import { rollupEligible, wholeHourZone, type HistoryRequest } from '../../../server/history/history-query.ts';
+import { rollupEligible, rollupFor, wholeHourZone, type HistoryRequest } from '../../../server/history/history-query.ts';
 
 const Y0 = Date.parse('2026-01-01T00:00:00Z');
 const Y1 = Date.parse('2027-01-01T00:00:00Z');
@@ -26,14 +26,25 @@ describe('rollupEligible', () => {
     filters: {}, tz: 'Europe/Rome', now: Y1,
     policies: { queues: [], slMs: [], shortMs: [], defaultSlMs: 20_000, defaultShortMs: 5_000 },
   };
-  it('by queue or by nothing, queue filters, whole-hour buckets, a contact KPI among the metrics', () => {
+  it('by queue, channel or nothing, queue and channel filters, whole-hour buckets, a contact KPI among the metrics', () => {
     expect(rollupEligible(base)).toBe(true);
     expect(rollupEligible({ ...base, groupBy: null, interval: '1w', filters: { queue: ['billing'] } })).toBe(true);
     expect(rollupEligible({ ...base, metrics: ['occupancy', 'answered'] })).toBe(true);
+    expect(rollupEligible({ ...base, groupBy: 'channel', interval: '1d' })).toBe(true);
+    expect(rollupEligible({ ...base, groupBy: null, filters: { channel: ['voice'], queue: ['billing'] } })).toBe(true);
+  });
+  it('reads the rollup by queue unless the request is grouped or filtered by channel; none for team or agent', () => {
+    expect(rollupFor(base)?.table).toBe('hist_queue_hourly');
+    expect(rollupFor({ ...base, groupBy: null, filters: { queue: ['billing'] } })?.table).toBe('hist_queue_hourly');
+    expect(rollupFor({ ...base, groupBy: 'channel' })?.table).toBe('hist_queue_channel_hourly');
+    expect(rollupFor({ ...base, filters: { channel: ['chat'] } })?.table).toBe('hist_queue_channel_hourly');
+    expect(rollupFor({ ...base, groupBy: 'agent' })).toBeUndefined();
+    expect(rollupFor({ ...base, filters: { team: ['north'] } })).toBeUndefined();
   });
   it('not for other dimensions, 15-minute buckets, other families alone or half-hour zones', () => {
     expect(rollupEligible({ ...base, groupBy: 'agent' })).toBe(false);
-    expect(rollupEligible({ ...base, groupBy: 'channel' })).toBe(false);
+    expect(rollupEligible({ ...base, groupBy: 'team' })).toBe(false);
+    expect(rollupEligible({ ...base, groupBy: 'channel', filters: { agent: ['a1'] } })).toBe(false);
     expect(rollupEligible({ ...base, filters: { team: ['north'] } })).toBe(false);
     expect(rollupEligible({ ...base, interval: '15m' })).toBe(false);
     expect(rollupEligible({ ...base, metrics: ['occupancy', 'csat'] })).toBe(false);
