@@ -51,8 +51,11 @@ export default async function opsRoutes(app: FastifyInstance, { svc }: { svc: Se
         consumers[d] = 'missing';
       }
     }
+    // roles with more to say: the engine's partitions, stream position and consumer
+    const extra: Record<string, unknown> = {};
+    for (const [name, fn] of svc.status) extra[name] = await fn().catch(() => null);
     if (!svc.bus.isUp) reply.header('Retry-After', '2');
-    return reply.code(svc.bus.isUp ? 200 : 503).send({ status: svc.bus.isUp ? 'ok' : 'nats_down', roles, nats, consumers });
+    return reply.code(svc.bus.isUp ? 200 : 503).send({ status: svc.bus.isUp ? 'ok' : 'nats_down', roles, nats, consumers, ...extra });
   });
 
   const up = svc.metrics.gauge('fw_nats_connected', '1 while the NATS connection is up');
