@@ -113,3 +113,28 @@ function ppidOf(p: number): number {
 export function cpuBetween(a: Map<string, number>, b: Map<string, number>): [string, number][] {
   return [...b].map(([k, v]) => [k, v - (a.get(k) ?? 0)] as [string, number]).filter(([, v]) => v > 0.005).sort((x, y) => y[1] - x[1]);
 }
+
+/** events per request of the ingest benches */
+export const BATCH = 500;
+
+/** `requests` bodies of BATCH events (queued, answered, agent state, wrapped in turn), ids prefixed with `run` */
+export function makeBodies(run: string, requests: number): Buffer[] {
+  const out: Buffer[] = [];
+  const base = Date.now() - 3_600_000;
+  const types = ['contact.queued', 'contact.answered', 'agent.state', 'contact.wrapped'];
+  for (let r = 0; r < requests; r++) {
+    const evs = [];
+    for (let i = 0; i < BATCH; i++) {
+      const n = r * BATCH + i;
+      const t = new Date(base + n).toISOString();
+      const type = types[n % 4];
+      const c = `c${n >> 2}`;
+      if (type === 'contact.queued') evs.push({ id: `${run}-${n}`, type, time: t, contact_id: c, queue: `q${n % 20}`, channel: 'voice' });
+      else if (type === 'contact.answered') evs.push({ id: `${run}-${n}`, type, time: t, contact_id: c, queue: `q${n % 20}`, agent_id: `a${n % 300}` });
+      else if (type === 'agent.state') evs.push({ id: `${run}-${n}`, type, time: t, agent_id: `a${n % 300}`, state: 'busy', team: `t${n % 10}` });
+      else evs.push({ id: `${run}-${n}`, type, time: t, contact_id: c, agent_id: `a${n % 300}`, resolved: true });
+    }
+    out.push(Buffer.from(JSON.stringify(evs)));
+  }
+  return out;
+}

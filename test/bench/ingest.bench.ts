@@ -6,32 +6,10 @@ import { spawn } from 'node:child_process';
 import os from 'node:os';
 import Fastify from 'fastify';
 import { spawnFloorwatch, tempDir, ADMIN_KEY } from '../support/harness.ts';
-import { cpuBetween, line, percentile, postAll, threadCpu } from './bench-util.ts';
+import { BATCH, cpuBetween, line, makeBodies, percentile, postAll, threadCpu } from './bench-util.ts';
 
-const BATCH = 500;
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 1600);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
-
-function makeBodies(run: string): Buffer[] {
-  const out: Buffer[] = [];
-  const base = Date.now() - 3_600_000;
-  const types = ['contact.queued', 'contact.answered', 'agent.state', 'contact.wrapped'];
-  for (let r = 0; r < REQUESTS; r++) {
-    const evs = [];
-    for (let i = 0; i < BATCH; i++) {
-      const n = r * BATCH + i;
-      const t = new Date(base + n).toISOString();
-      const type = types[n % 4];
-      const c = `c${n >> 2}`;
-      if (type === 'contact.queued') evs.push({ id: `${run}-${n}`, type, time: t, contact_id: c, queue: `q${n % 20}`, channel: 'voice' });
-      else if (type === 'contact.answered') evs.push({ id: `${run}-${n}`, type, time: t, contact_id: c, queue: `q${n % 20}`, agent_id: `a${n % 300}` });
-      else if (type === 'agent.state') evs.push({ id: `${run}-${n}`, type, time: t, agent_id: `a${n % 300}`, state: 'busy', team: `t${n % 10}` });
-      else evs.push({ id: `${run}-${n}`, type, time: t, contact_id: c, agent_id: `a${n % 300}`, resolved: true });
-    }
-    out.push(Buffer.from(JSON.stringify(evs)));
-  }
-  return out;
-}
 
 async function bareCeiling(bodies: Buffer[]) {
   // The ceiling runs in its own process too, so both measurements pay the same IPC costs.
@@ -56,7 +34,7 @@ void Fastify; // the ceiling uses the same Fastify the app does (resolved from n
 
 async function main() {
   console.log(`ingest benchmark: ${REQUESTS} requests × ${BATCH} events, ${CONCURRENCY} in flight`);
-  const ceiling = await bareCeiling(makeBodies('bare'));
+  const ceiling = await bareCeiling(makeBodies('bare', REQUESTS));
   const ceilRate = (REQUESTS * BATCH) / ceiling.seconds;
 
   const fw = await spawnFloorwatch(
@@ -64,7 +42,7 @@ async function main() {
     process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [],
   );
   const url = fw.url;
-  const bodies = makeBodies(`b${Date.now()}`);
+  const bodies = makeBodies(`b${Date.now()}`, REQUESTS);
   // warm-up
   await postAll(`${url}/v1/events`, bodies.slice(0, 20), { concurrency: 4, headers: { authorization: `Bearer ${ADMIN_KEY}` } });
   const cpu0 = threadCpu(fw.proc.pid!);
