@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { ChdbConnection } from 'chdb/connection';
 import type { Config } from '../config.ts';
 
 export type { ClickHouseClient };
@@ -26,12 +27,7 @@ export async function openClickHouse(config: Pick<Config, 'clickhouse' | 'dataDi
       request_timeout: 30_000,
     });
   }
-  // Loaded lazily: the embedded engine is a large native module that a ClickHouse
-  // server deployment never needs.
-  const { createChdbConnection } = await import('chdb/connection');
-  const dir = path.join(config.dataDir, 'clickhouse');
-  fs.mkdirSync(dir, { recursive: true });
-  const connection = createChdbConnection({ path: dir });
+  const connection = await openChdb(path.join(config.dataDir, 'clickhouse'));
   const client = createClient({ connection, clickhouse_settings: settings } as Parameters<typeof createClient>[0]);
   setRawOps(client, {
     insert: async (table, values, settings) => {
@@ -44,6 +40,19 @@ export async function openClickHouse(config: Pick<Config, 'clickhouse' | 'dataDi
     },
   });
   return client;
+}
+
+/**
+ * A connection to embedded chDB (the ClickHouse engine in this process) on a data
+ * directory: what Floorwatch runs on without CLICKHOUSE_URL, and what
+ * deploy/chdb-http-server.ts serves over HTTP. One data directory per process; several
+ * connections may share it. Loaded lazily: the engine is a large native module that a
+ * ClickHouse server deployment never needs.
+ */
+export async function openChdb(dir: string): Promise<ChdbConnection> {
+  const { createChdbConnection } = await import('chdb/connection');
+  fs.mkdirSync(dir, { recursive: true });
+  return createChdbConnection({ path: dir });
 }
 
 /**
