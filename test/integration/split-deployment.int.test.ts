@@ -104,6 +104,7 @@ describe('Floorwatch split across processes on a NATS cluster', () => {
     for (const [name, p] of procs) {
       const h = await (await fetch(`${p.url}/health`)).json();
       expect(h.status, name).toBe('ok');
+      expect(h.healthy, name).toBe(true);
       expect(h.roles.sort(), name).toEqual(ROLE_ENV[name].ROLES.split(',').sort());
       expect(h.nats, name).toMatchObject({ cluster: 'floorwatch', replicas: 3, server_name: expect.stringMatching(/^floorwatch-n[123]$/) });
       const m = await (await fetch(`${p.url}/metrics`)).text();
@@ -197,7 +198,7 @@ describe('Floorwatch split across processes on a NATS cluster', () => {
       const missing = [...ids].filter((id) => !got.has(id));
       lastMissing = `${missing.length} of ${ids.size} missing (${missing.slice(0, 3).join(', ')})`;
       return missing.length === 0 ? { n: Number(r.n), u: Number(r.u), got } : null;
-    }, 120_000).catch(async (err) => {
+    }, 180_000).catch(async (err) => {
       const writer = procs.get('writer')!;
       const health = await fetch(`${writer.url}/health`).then((r) => r.json()).catch((e) => String(e));
       console.error(`not stored: ${lastMissing}\nwriter /health: ${JSON.stringify(health)}\nwriter output:\n${writer.output().slice(-3000)}\nClickHouse server:\n${chServer.output().slice(-2000)}`);
@@ -206,7 +207,12 @@ describe('Floorwatch split across processes on a NATS cluster', () => {
     expect(stored.n).toBe(stored.u);
     expect(stored.u).toBe(ids.size); // nothing that was never accepted: every batch was retried to a 202
     console.log(`split load: ${ids.size} events accepted and stored once; statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
-  }, 400_000);
+    // and every process says so again: NATS connected, consumers there, engines following
+    for (const [name, p] of procs)
+      await eventually(async () => (await (await fetch(`${p.url}/health`)).json()).healthy === true, 30_000).catch(async () => {
+        throw new Error(`${name} is not healthy: ${await (await fetch(`${p.url}/health`)).text()}`);
+      });
+  }, 480_000);
 
   /** what one engine process would show for the tenant at `at`: the pure engine fed the accepted events */
   function reference(tenant: string) {
