@@ -186,8 +186,9 @@ export class EngineRunner {
     };
     void loop();
     // stall watchdog: messages in the stream past our position, none received for 5 s
+    // (the stream's last sequence is also what /health compares our position with)
     this.timers.push(setInterval(() => {
-      if (this.stopping || Date.now() - lastMsgAt < 5_000 || !bus.isUp) return;
+      if (this.stopping || !bus.isUp) return;
       void bus.jsm.streams.info(EVENTS_STREAM).then((i) => {
         this.streamSeq = i.state.last_seq;
         if (i.state.last_seq > this.lastSeq && Date.now() - lastMsgAt >= 5_000 && !this.stopping) {

@@ -209,7 +209,11 @@ describe('Floorwatch split across processes on a NATS cluster', () => {
     console.log(`split load: ${ids.size} events accepted and stored once; statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
     // and every process says so again: NATS connected, consumers there, engines following
     for (const [name, p] of procs)
-      await eventually(async () => (await (await fetch(`${p.url}/health`)).json()).healthy === true, 30_000).catch(async () => {
+      await eventually(async () => {
+        const h = await (await fetch(`${p.url}/health`)).json();
+        // an engine has also caught up with the stream
+        return h.healthy === true && (!h.engine || (h.engine.stream_seq > 0 && h.engine.seq >= h.engine.stream_seq));
+      }, 30_000).catch(async () => {
         throw new Error(`${name} is not healthy: ${await (await fetch(`${p.url}/health`)).text()}`);
       });
   }, 480_000);
