@@ -20,7 +20,10 @@
 //   part first, then a newline, then the body, as ClickHouse joins them); INSERT … FORMAT X
 //   with the data after it (the client puts the INSERT in `query` and the rows in the body);
 // - credentials from X-ClickHouse-User/X-ClickHouse-Key, Basic auth or user/password params;
-// - `param_<name>` bound parameters (text, as the client formats them), `database`,
+// - `param_<name>` bound parameters (text, as the client formats them) in the URL or, with
+//   the query, as fields of a multipart/form-data body (the client's use_multipart_params,
+//   for parameters too long for a URL); URLs up to 1 MiB, ClickHouse's http_max_uri_size;
+// - `database`,
 //   `default_format`, `query_id`, and any other parameter as a setting for that request
 //   only (HTTP-handler parameters such as wait_end_of_query are not settings and are
 //   dropped, as ClickHouse does);
@@ -53,6 +56,8 @@ export interface ChdbHttpOptions {
 
 export interface ChdbHttpServer {
   url: string;
+  /** the ClickHouse version of chDB's engine */
+  version: string;
   close(): Promise<void>;
 }
 
@@ -121,6 +126,30 @@ const NOT_SUPPORTED: Record<string, string> = {
 };
 
 const MAX_BODY = 1024 * 1024 * 1024;
+/** ClickHouse's default http_max_uri_size: a URL longer than this is refused */
+const MAX_URI = 1024 * 1024;
+
+/**
+ * The fields of a multipart/form-data body (name → text), as ClickHouse reads them: like
+ * URL parameters. A file part would be an external table, which this endpoint lacks.
+ */
+function formFields(body: Buffer, contentType: string): [string, string][] {
+  const boundary = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
+  if (!boundary) throw new ClickHouseHttpError(CODES.BAD_ARGUMENTS, 'multipart/form-data without a boundary');
+  const delimiter = `--${boundary[1] ?? boundary[2]}`;
+  const fields: [string, string][] = [];
+  for (const part of body.toString('utf8').split(delimiter).slice(1)) {
+    if (part.startsWith('--')) break; // the closing delimiter
+    const end = part.indexOf('\r\n\r\n');
+    if (end < 0) continue;
+    const headers = part.slice(0, end);
+    const name = /content-disposition:[^\r\n]*\bname="([^"]*)"/i.exec(headers)?.[1];
+    if (name === undefined) continue;
+    if (/\bfilename=/i.test(headers)) throw new ClickHouseHttpError(CODES.NOT_IMPLEMENTED, 'external tables (file parts of a multipart body) are not supported by this chDB endpoint');
+    fields.push([name, part.slice(end + 4).replace(/\r\n$/, '')]);
+  }
+  return fields;
+}
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // INSERT INTO [TABLE] [db.]table [(columns)] FORMAT Name, then the data
 const INSERT_HEAD = /^\s*INSERT\s+INTO\s+(?:TABLE\s+)?([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?)\s*(?:\(([\w\s,]*)\))?\s*FORMAT\s+([A-Za-z]\w*)[^\S\n]*\n?/i;
@@ -265,7 +294,13 @@ export async function startChdbHttpServer(o: ChdbHttpOptions): Promise<ChdbHttpS
   }
 
   async function run(req: http.IncomingMessage, url: URL): Promise<Answer> {
-    const sp = url.searchParams;
+    let body = req.method === 'POST' ? await readBody(req) : Buffer.alloc(0);
+    const sp = new URLSearchParams(url.searchParams);
+    if (/^multipart\/form-data/i.test(req.headers['content-type'] ?? '')) {
+      // the form's fields are parameters like the URL's, the query among them; the body holds nothing else
+      for (const [k, v] of formFields(body, req.headers['content-type']!)) sp.append(k, v);
+      body = Buffer.alloc(0);
+    }
     for (const [k, what] of Object.entries(NOT_SUPPORTED)) {
       const v = sp.get(k);
       if (v !== null && v !== '' && v !== '0') fail(CODES.NOT_IMPLEMENTED, `${what} are not supported by this chDB endpoint; use clickhouse-server`);
@@ -282,7 +317,6 @@ export async function startChdbHttpServer(o: ChdbHttpOptions): Promise<ChdbHttpS
       }
     }
     for (const [k] of params) if (!IDENT.test(k)) fail(CODES.BAD_ARGUMENTS, `Invalid parameter name ${JSON.stringify(k)}`);
-    const body = req.method === 'POST' ? await readBody(req) : Buffer.alloc(0);
     const urlQuery = sp.get('query') ?? '';
     const full = urlQuery && body.length ? Buffer.concat([Buffer.from(`${urlQuery}\n`), body]) : urlQuery ? Buffer.from(urlQuery) : body;
     if (full.length === 0) fail(CODES.SYNTAX_ERROR, 'Empty query');
@@ -291,7 +325,7 @@ export async function startChdbHttpServer(o: ChdbHttpOptions): Promise<ChdbHttpS
     // INSERT … FORMAT X with the rows after it: chDB's raw insert takes the bytes as they are.
     const head = full.subarray(0, 4096).toString('latin1');
     const ins = INSERT_HEAD.exec(head);
-    if (ins && !/\bSETTINGS\b/i.test(ins[0])) {
+    if (ins) {
       if (req.method !== 'POST') fail(CODES.READONLY, 'Cannot execute query in readonly mode. For queries over HTTP, method GET implies readonly. You should use method POST for modifying queries');
       const data = full.subarray(ins[0].length);
       const table = ins[1].includes('.') ? ins[1] : `${database}.${ins[1]}`;
@@ -304,20 +338,28 @@ export async function startChdbHttpServer(o: ChdbHttpOptions): Promise<ChdbHttpS
     }
 
     const sql = full.toString('utf8');
-    if (!ins && isMultiStatement(sql)) fail(CODES.SYNTAX_ERROR, 'Multi-statements are not allowed');
+    if (isMultiStatement(sql)) fail(CODES.SYNTAX_ERROR, 'Multi-statements are not allowed');
     if (req.method !== 'POST' && MODIFYING.has(firstWord(sql)))
       fail(CODES.READONLY, 'Cannot execute query in readonly mode. For queries over HTTP, method GET implies readonly. You should use method POST for modifying queries');
     const value = (v: string) => (/^-?\d+(\.\d+)?$/.test(v) ? v : literal(v));
+    const setParams = params.length ? `SET ${params.map(([k, v]) => `param_${k} = ${literal(v)}`).join(', ')}` : '';
+    const changed = settings.map(([k]) => k);
     const prefix = [`USE ${database}`];
+    // A server parses the parameters (and INSERT data) apart from the query, out of
+    // max_query_size's reach (256 KiB); here they are part of the text chDB parses.
+    if (sql.length + setParams.length > 200_000) {
+      prefix.push(`SET max_query_size = ${MAX_BODY}`);
+      changed.push('max_query_size');
+    }
     if (settings.length) prefix.push(`SET ${settings.map(([k, v]) => `${k} = ${value(v)}`).join(', ')}`);
-    if (params.length) prefix.push(`SET ${params.map(([k, v]) => `param_${k} = ${literal(v)}`).join(', ')}`);
+    if (setParams) prefix.push(setParams);
     const exec = () =>
       pool.use(async (c) => {
         try {
           return await c.chdb.queryAsync(`${prefix.join('; ')}; ${sql}`, { format: defaultFormat });
         } finally {
           // settings are per request: the connection goes back as it came
-          if (settings.length) await c.chdb.queryAsync(`SET ${settings.map(([k]) => `${k} = DEFAULT`).join(', ')}`).catch(() => {});
+          if (changed.length) await c.chdb.queryAsync(`SET ${[...new Set(changed)].map((k) => `${k} = DEFAULT`).join(', ')}`).catch(() => {});
         }
       });
     const r = await (params.length ? paramLock.run(exec) : exec());
@@ -330,7 +372,7 @@ export async function startChdbHttpServer(o: ChdbHttpOptions): Promise<ChdbHttpS
     };
   }
 
-  const server = http.createServer((req, res) => {
+  const server = http.createServer({ maxHeaderSize: MAX_URI + 64 * 1024 }, (req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const queryId = url.searchParams.get('query_id') || crypto.randomUUID();
@@ -344,6 +386,7 @@ export async function startChdbHttpServer(o: ChdbHttpOptions): Promise<ChdbHttpS
           res.writeHead(200, { 'Content-Type': 'text/html; charset=UTF-8' }).end('Ok.\n');
           return;
         }
+        if ((req.url ?? '').length > MAX_URI) fail(CODES.BAD_ARGUMENTS, `URI is longer than ${MAX_URI} bytes (http_max_uri_size)`);
         if (url.pathname !== '/') fail(CODES.BAD_ARGUMENTS, `There is no handle ${url.pathname}. Use / or /ping for health checks`);
         if (req.method !== 'GET' && req.method !== 'POST') fail(CODES.NOT_IMPLEMENTED, `HTTP method ${req.method} is not supported`);
         authenticate(req, url);
@@ -367,6 +410,8 @@ export async function startChdbHttpServer(o: ChdbHttpOptions): Promise<ChdbHttpS
         const code = err instanceof ClickHouseHttpError ? err.code : typeof e.clickhouseCode === 'number' ? e.clickhouseCode : CODES.STD_EXCEPTION;
         let message = String(e.message ?? err);
         if (!/^Code: \d+\./.test(message)) message = `Code: ${code}. DB::Exception: ${message}. (${TYPE_OF[code] ?? 'STD_EXCEPTION'}) (version ${version} (chdb))`;
+        // ClickHouse's own errors are the caller's to handle; anything else is ours to see
+        if (code === CODES.STD_EXCEPTION) console.error(`chdb-http-server: ${message.split('\n')[0]}`);
         req.resume();
         if (res.headersSent) return void res.destroy();
         const headers: Record<string, string> = { 'Content-Type': 'text/plain; charset=UTF-8', 'X-ClickHouse-Exception-Code': String(code) };
@@ -384,6 +429,7 @@ export async function startChdbHttpServer(o: ChdbHttpOptions): Promise<ChdbHttpS
   const addr = server.address() as { port: number; address: string };
   return {
     url: `http://${addr.address}:${addr.port}`,
+    version,
     async close() {
       await new Promise<void>((r) => {
         server.close(() => r());
@@ -423,7 +469,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   // Printed on one line: scripts and test/support/clickhouse-server.ts wait for it.
-  console.log(`ClickHouse HTTP interface (chDB engine) on ${srv.url}, data in ${dataDir}`);
+  console.log(`ClickHouse HTTP interface (chDB engine, ClickHouse ${srv.version}) on ${srv.url}, data in ${dataDir}`);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;

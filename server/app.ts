@@ -11,6 +11,7 @@ import fastifyStatic from '@fastify/static';
 import websocket from '@fastify/websocket';
 import type { Services } from './context.ts';
 import { problem } from './errors.ts';
+import { clickhouseErrorCode, clickhouseUnreachable } from './db/clickhouse.ts';
 import { Sessions, SESSION_COOKIE } from './auth/sessions.ts';
 import opsRoutes from './plugins/ops.routes.ts';
 import ingestRoutes from './plugins/ingest.routes.ts';
@@ -60,6 +61,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       status = 503;
       err.retryAfter ??= 2;
       detail = `the event bus is not answering (${err.name}); try again shortly`;
+    }
+    if (status === 500 && clickhouseUnreachable(err)) {
+      // a ClickHouse server down or restarting: nothing was read or stored, ask again later
+      status = 503;
+      err.retryAfter ??= 2;
+      detail = `ClickHouse is not answering (${clickhouseErrorCode(err) || err.message}); try again shortly`;
     }
     if (err.validation) {
       status = 400;

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { Bus } from '../pipelines/bus/bus.ts';
 import { KvMap } from '../pipelines/bus/kv-map.ts';
+import { withLock } from '../pipelines/bus/lock.ts';
 import { startNatsServer, type PrivateNats } from '../pipelines/bus/nats-server.ts';
 import { startRoleThread, type RoleThread } from './threads/host.ts';
 import { openClickHouse, migrate } from './db/clickhouse.ts';
@@ -66,7 +67,10 @@ export async function startRuntime(config: Config, log: Logger, areas: Area[] = 
   }
   const bus = await Bus.connect(natsUrl, log, { duplicateWindowMs: config.natsDuplicateWindowMs, replicas: config.natsReplicas });
   const ch = await openClickHouse(config);
-  await migrate(ch, { eventsTtlDays: config.eventsTtlDays });
+  // The processes of a split deployment share the server and start together: two running
+  // the migrations at once race (one drops the table the other fills), so they take turns.
+  const migrations = () => migrate(ch, { eventsTtlDays: config.eventsTtlDays });
+  await (config.clickhouse ? withLock(bus, 'clickhouse-migrations', log, migrations) : migrations());
   let migrated = true;
 
   const kvMaps = new Map<string, Promise<KvMap<unknown>>>();

@@ -14,7 +14,7 @@ import { dlqSubject, EVENTS_STREAM, eventSubjectParts } from '../bus/subjects.ts
 import type { BusEvent } from '../events/schema.ts';
 import { eventsInBody, EVENTS_IN_SETTINGS, messageBytes, writeEvents } from './events-in.ts';
 import type { Registry } from '../../server/metrics.ts';
-import { clickhouseErrorCode, insertRaw } from '../../server/db/clickhouse.ts';
+import { clickhouseErrorCode, clickhouseUnreachable, insertRaw } from '../../server/db/clickhouse.ts';
 import { Batcher } from '../bus/batcher.ts';
 import { decodeEvents, decodeIds, IDS_HEADER } from '../bus/event-message.ts';
 
@@ -297,7 +297,9 @@ export class EventWriter {
           this.lastStored = stored;
           return;
         }
-        if (PERMANENT_CODES.has(code) || attempt > 50) {
+        // A server that cannot be reached (down, restarting) is no fault of the message:
+        // wait for it however long it takes, rather than dead-letter good events after ~4 min.
+        if (PERMANENT_CODES.has(code) || (attempt > 50 && !clickhouseUnreachable(err))) {
           await this.deadLetter(batch[0].msg, `insert failed: ${(err as Error).message}`);
           this.lastStored = new Set();
           break;

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, SupportedJSONFormats, SupportedRawFormats, type ClickHouseClient } from '@clickhouse/client';
 import type { ChdbConnection } from 'chdb/connection';
 import type { Config } from '../config.ts';
 
@@ -18,14 +18,29 @@ export async function openClickHouse(config: Pick<Config, 'clickhouse' | 'dataDi
     output_format_json_quote_64bit_integers: 0 as const,
   };
   if (config.clickhouse) {
-    return createClient({
-      url: config.clickhouse.url,
-      username: config.clickhouse.user,
+    const { url, user } = config.clickhouse;
+    const client = createClient({
+      url,
+      username: user,
       password: config.clickhouse.password,
       database: config.clickhouse.database,
       clickhouse_settings: settings,
       request_timeout: 30_000,
+      // Bound parameters too long for a URL (the writer's id lookups bind thousands of ids)
+      // go in a multipart body; a server refuses a URL past 1 MiB, Node's HTTP past 16 KiB.
+      use_multipart_params_auto: true,
+      // Every failed call reaches its caller, which logs it; the client's own logger
+      // would print each one again to the console over several lines.
+      log: { level: ClickHouseLogLevel.OFF },
     });
+    // A query, not /ping (which a server answers without credentials): start-up stops
+    // here with one line when the server is not there or refuses the user.
+    const ping = await client.ping({ select: true });
+    if (!ping.success) {
+      await client.close();
+      throw new Error(serverProblem(url, user, ping.error));
+    }
+    return client;
   }
   const connection = await openChdb(path.join(config.dataDir, 'clickhouse'));
   const client = createClient({ connection, clickhouse_settings: settings } as Parameters<typeof createClient>[0]);
@@ -113,14 +128,50 @@ export async function insertRaw(
   r.stream.resume();
 }
 
+const CLIENT_FORMATS = new Set<string>([...SupportedJSONFormats, ...SupportedRawFormats]);
+/** `… FORMAT Name [SETTINGS …]` at the end of a query */
+const TRAILING_FORMAT = /\bFORMAT\s+([A-Za-z]\w*)(\s+SETTINGS\s[\s\S]*?)?\s*;?\s*$/i;
+
 /** Runs a query (its FORMAT clause included) and returns ClickHouse's output bytes, undecoded. */
 export async function queryRaw(ch: ClickHouseClient, query: string, params: Record<string, unknown> = {}): Promise<Uint8Array> {
   const raw = rawOps.get(ch);
   if (raw?.query) return raw.query(query, params);
+  const f = TRAILING_FORMAT.exec(query);
+  if (!raw && f && CLIENT_FORMATS.has(f[1]) && JSON.stringify(params).length > 2_048) {
+    // A server's client (embedded chDB has raw ops and no URL): exec() always puts the
+    // parameters in the URL; query() sends long ones in the body
+    // (use_multipart_params_auto), but it adds the FORMAT clause itself.
+    const rs = await ch.query({ query: query.slice(0, f.index) + (f[2] ?? ''), format: f[1] as 'JSON', query_params: params });
+    return Buffer.from(await rs.text());
+  }
   const r = await ch.exec({ query, query_params: params });
   const chunks: Buffer[] = [];
   for await (const c of r.stream) chunks.push(c as Buffer);
   return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+}
+
+const AUTH_CODES = new Set(['192', '193', '194', '516']); // UNKNOWN_USER, WRONG_PASSWORD, REQUIRED_PASSWORD, AUTHENTICATION_FAILED
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * True when a call failed because a ClickHouse server could not be reached or did not
+ * answer in time (it is down, restarting, or the network is): the request may be sent
+ * again later. Errors ClickHouse itself answered with are not.
+ */
+export function clickhouseUnreachable(err: unknown): boolean {
+  const code = clickhouseErrorCode(err);
+  return NETWORK_CODES.has(code) || (code === '' && /^Timeout error\.|socket hang up/.test((err as Error)?.message ?? ''));
+}
+
+/** One line saying why a ClickHouse server cannot be used, and what to check. */
+function serverProblem(url: string, user: string, err: unknown): string {
+  const code = clickhouseErrorCode(err);
+  const message = ((err as Error)?.message ?? String(err)).split('\n')[0].trim();
+  if (AUTH_CODES.has(code))
+    return `ClickHouse at ${url} refused user "${user}" (${message.replace(/\.\s*$/, '')}): check CLICKHOUSE_USER and CLICKHOUSE_PASSWORD`;
+  if (clickhouseUnreachable(err))
+    return `ClickHouse at ${url} is not reachable (${code || message}): is the server running, and is CLICKHOUSE_URL right?`;
+  return `ClickHouse at ${url} failed: ${code ? `code ${code}: ` : ''}${message}`;
 }
 
 /**
@@ -146,6 +197,15 @@ export interface MigrationOptions {
   eventsTtlDays?: number;
 }
 
+/** The migrations, sql/NNNN_*.sql without the extension, in the order they apply. */
+export function migrationVersions(): string[] {
+  return fs
+    .readdirSync(SQL_DIR)
+    .filter((f) => /^\d{4}_.+\.sql$/.test(f))
+    .sort()
+    .map((f) => f.replace(/\.sql$/, ''));
+}
+
 /** Applies sql/NNNN_*.sql in order, once each, recorded in schema_migrations. */
 export async function migrate(ch: ClickHouseClient, opts: MigrationOptions = {}): Promise<string[]> {
   await ch.command({
@@ -157,15 +217,10 @@ export async function migrate(ch: ClickHouseClient, opts: MigrationOptions = {})
       version: string;
     }>()).map((r) => r.version),
   );
-  const files = fs
-    .readdirSync(SQL_DIR)
-    .filter((f) => /^\d{4}_.+\.sql$/.test(f))
-    .sort();
   const applied: string[] = [];
-  for (const f of files) {
-    const version = f.replace(/\.sql$/, '');
+  for (const version of migrationVersions()) {
     if (done.has(version)) continue;
-    for (const stmt of splitStatements(fs.readFileSync(path.join(SQL_DIR, f), 'utf8'))) {
+    for (const stmt of splitStatements(fs.readFileSync(path.join(SQL_DIR, `${version}.sql`), 'utf8'))) {
       await ch.command({ query: stmt });
     }
     await ch.insert({ table: 'schema_migrations', values: [{ version }], format: 'JSONEachRow' });

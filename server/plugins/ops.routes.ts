@@ -18,7 +18,8 @@ export default async function opsRoutes(app: FastifyInstance, { svc }: { svc: Se
     checks.nats = svc.bus.isUp ? 'ok' : 'down';
     try {
       const ping = await Promise.race([
-        svc.ch.ping(),
+        // a query, so that a server refusing our credentials counts as down (its /ping does not ask for them)
+        svc.ch.ping({ select: true }),
         new Promise<{ success: false }>((r) => setTimeout(() => r({ success: false }), 2_000)),
       ]);
       checks.clickhouse = ping.success ? 'ok' : 'down';

@@ -2,6 +2,7 @@
 // waiting for the writer and history consumers, and the checks that the contact and agent
 // KPIs of kpis.md come out live (GET /v1/kpis) and in history (GET /v1/history).
 import { expect } from 'vitest';
+import type { ClickHouseClient } from '@clickhouse/client';
 import { createKey, eventually, post, settled, type TestFloorwatch } from '../support/harness.ts';
 import { twilioSignature } from '../../pipelines/sources/twilio/signature.ts';
 import { EXPECTED, READ_AT, matchesTable } from '../support/worked-example.ts';
@@ -25,7 +26,7 @@ const NOT_FROM_PLATFORM = ['csat', 'csat_avg', 'csat_responses', 'nps', 'ces_avg
 export const contactAndAgent = (scope: string) =>
   Object.fromEntries(Object.entries(EXPECTED[scope]).filter(([k]) => !NOT_FROM_PLATFORM.includes(k)));
 
-export async function getJson(fw: TestFloorwatch, p: string, headers: Record<string, string> = fw.admin) {
+export async function getJson(fw: Pick<TestFloorwatch, 'url' | 'admin'>, p: string, headers: Record<string, string> = fw.admin) {
   const r = await fetch(`${fw.url}${p}`, { headers });
   return { status: r.status, json: await r.json() };
 }
@@ -46,8 +47,8 @@ export async function expectLiveKpis(fw: TestFloorwatch, scope: string, now: num
   expect(k.json.metrics.csat).toBeNull();
 }
 
-/** GET /v1/history over the example's 15 minutes gives the same numbers. */
-export async function expectHistoryKpis(fw: TestFloorwatch, now: number) {
+/** GET /v1/history over the example's 15 minutes gives the same numbers (of any Floorwatch, in this process or not). */
+export async function expectHistoryKpis(fw: Pick<TestFloorwatch, 'url' | 'admin'>, now: number) {
   const range = `from=${new Date(now - 15 * 60_000).toISOString()}&to=${new Date(now + 1).toISOString()}&interval=1d`;
   const one = async (filter: string, metrics: string[]) => {
     const r = await getJson(fw, `/v1/history?${range}&${filter}&metrics=${metrics.join(',')}`);
@@ -78,9 +79,10 @@ export async function postTaskRouter(fw: TestFloorwatch, tenant: string, params:
   return post(url, form.toString(), headers);
 }
 
-/** count and distinct ids of a tenant's stored events whose id starts with `prefix` */
-export async function storedIds(fw: TestFloorwatch, tenant: string, prefix: string): Promise<[number, number]> {
-  const r = await fw.rt.svc.ch.query({
+/** count and distinct ids of a tenant's stored events whose id starts with `prefix` (Floorwatch's ClickHouse, or any client's) */
+export async function storedIds(from: TestFloorwatch | ClickHouseClient, tenant: string, prefix: string): Promise<[number, number]> {
+  const ch = 'rt' in from ? from.rt.svc.ch : from;
+  const r = await ch.query({
     query: 'SELECT count() AS n, uniqExact(id) AS u FROM events WHERE tenant = {tenant:String} AND startsWith(id, {prefix:String})',
     query_params: { tenant, prefix },
     format: 'JSONEachRow',

@@ -4,7 +4,7 @@
 // credentials checked, and errors that the client parses into ClickHouse's codes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
-import { clickhouseErrorCode } from '../../server/db/clickhouse.ts';
+import { clickhouseErrorCode, insertRaw, migrate, migrationVersions, queryRaw } from '../../server/db/clickhouse.ts';
 import { tempDir } from '../support/harness.ts';
 import { startClickHouseServer, type TestClickHouse } from '../support/clickhouse-server.ts';
 
@@ -137,6 +137,21 @@ describe('queries and inserts through @clickhouse/client', () => {
     }
   });
 
+  it('takes parameters too long for a URL: in a multipart body (20,000 ids), and in URLs up to 1 MiB as ClickHouse does', async () => {
+    const ids = Array.from({ length: 20_000 }, (_, i) => `0b5e6f7a-1c2d-4e3f-8a9b-${String(i).padStart(12, '0')}`);
+    const q = { query: 'SELECT length({ids:Array(String)}) AS n, {ids:Array(String)}[-1] AS last, {t:String} AS t', format: 'JSONEachRow' as const };
+    const multipart = await client.query({ ...q, query_params: { ids, t: "it's" }, use_multipart_params: true });
+    expect(await multipart.json()).toEqual([{ n: 20_000, last: ids.at(-1), t: "it's" }]);
+    // exec() puts them in the URL: 1,000 ids are ~50 KB, past Node's default 16 KiB for a request head
+    const inUrl = await client.exec({ query: `${q.query} FORMAT JSONEachRow`, query_params: { ids: ids.slice(0, 1_000), t: 'x' } });
+    let text = '';
+    for await (const c of inUrl.stream) text += c;
+    expect(JSON.parse(text)).toEqual({ n: 1_000, last: ids[999], t: 'x' });
+    const tooLong = await call('SELECT 1', { params: { param_x: 'y'.repeat(1024 * 1024 + 10) } });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.text).toMatch(/^Code: 36\. .*http_max_uri_size/);
+  });
+
   it('keeps concurrent requests apart: each gets its own parameters and settings', async () => {
     const got = await Promise.all(
       Array.from({ length: 24 }, async (_, i) => {
@@ -193,6 +208,23 @@ describe('queries and inserts through @clickhouse/client', () => {
     expect(JSON.parse(r.headers.get('x-clickhouse-summary')!)).toMatchObject({ read_rows: '1', result_rows: '1' });
     expect((await call('SELECT 1 AS one', { params: { default_format: 'JSONCompact' } })).text).toMatch(/"data":\s*\[\s*\[1\]/);
   });
+
+  it("creates CLICKHOUSE_DATABASE at start; Floorwatch's migrations and raw inserts with `database` land there", async () => {
+    const other = await startClickHouseServer({ database: 'fw' });
+    const fw = createClient({ url: other.url, username: other.user, password: other.password, database: 'fw', log: { level: ClickHouseLogLevel.OFF } });
+    const outside = other.client();
+    try {
+      expect(await migrate(fw)).toEqual(migrationVersions());
+      await insertRaw(fw, 'events_in', Buffer.from('{"m":[{"id":"db-1","tenant":"t","type":"contact.queued","time":"2026-11-24T10:00:00Z","contact_id":"c","queue":"q","channel":"chat"}]}\n'), { input_format_json_read_arrays_as_strings: 1 });
+      expect(new TextDecoder().decode(await queryRaw(fw, 'SELECT id, currentDatabase() AS db FROM events FORMAT JSONEachRow'))).toBe('{"id":"db-1","db":"fw"}\n');
+      const where = await outside.query({ query: "SELECT database, count() AS n FROM system.tables WHERE name = 'events' AND database != 'system' GROUP BY database", format: 'JSONEachRow' });
+      expect((await where.json<{ database: string; n: number }>()).map((r) => r.database)).toEqual(['fw']);
+    } finally {
+      await fw.close();
+      await outside.close();
+      await other.stop();
+    }
+  }, 90_000);
 
   it('keeps its data across a restart on the same directory', async () => {
     await ch.stop();

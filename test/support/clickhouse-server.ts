@@ -10,6 +10,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { spawn } from 'node:child_process';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { ROOT, tempDir } from './harness.ts';
 
 export interface TestClickHouse {
@@ -20,6 +21,8 @@ export interface TestClickHouse {
   dataDir: string;
   /** CLICKHOUSE_URL, CLICKHOUSE_USER and CLICKHOUSE_PASSWORD for a Floorwatch process */
   env: { CLICKHOUSE_URL: string; CLICKHOUSE_USER: string; CLICKHOUSE_PASSWORD: string };
+  /** a new @clickhouse/client of this server (close it): what is stored there, seen from outside Floorwatch */
+  client(): ClickHouseClient;
   /** what the server printed */
   output(): string;
   /** SIGTERM (SIGKILL after 10 s, or at once with `sig`), and the temp data directory removed */
@@ -27,7 +30,7 @@ export interface TestClickHouse {
 }
 
 export async function startClickHouseServer(
-  opts: { port?: number; dataDir?: string; user?: string; password?: string } = {},
+  opts: { port?: number; dataDir?: string; user?: string; password?: string; database?: string } = {},
 ): Promise<TestClickHouse> {
   const dataDir = opts.dataDir ?? tempDir('fw-chserver-');
   const user = opts.user ?? 'floorwatch';
@@ -36,7 +39,11 @@ export async function startClickHouseServer(
     cwd: ROOT,
     env: {
       ...process.env,
+      // all of its settings, none inherited from the environment the tests run in
+      CLICKHOUSE_HOST: '127.0.0.1',
       CLICKHOUSE_PORT: String(opts.port ?? 0),
+      CLICKHOUSE_DATABASE: opts.database ?? '',
+      CLICKHOUSE_SESSIONS: '2',
       CLICKHOUSE_DATA_DIR: dataDir,
       CLICKHOUSE_USER: user,
       CLICKHOUSE_PASSWORD: password,
@@ -67,6 +74,7 @@ export async function startClickHouseServer(
     password,
     dataDir,
     env: { CLICKHOUSE_URL: url, CLICKHOUSE_USER: user, CLICKHOUSE_PASSWORD: password },
+    client: () => createClient({ url, username: user, password, log: { level: ClickHouseLogLevel.OFF } }),
     output: () => out,
     async stop(sig: NodeJS.Signals = 'SIGTERM') {
       if (proc.exitCode === null && proc.signalCode === null) {

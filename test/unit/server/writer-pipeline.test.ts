@@ -1,7 +1,7 @@
 // The writer prepares batch N+1 (lookup in event_ids) while batch N is still being
 // inserted: an id repeated in the very next batch must still be stored once. A fake
 // ClickHouse whose inserts are slow makes the overlap certain.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import pino from 'pino';
 import type { JsMsg } from '@nats-io/jetstream';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -100,5 +100,34 @@ describe('EventWriter and a message ClickHouse rejects', () => {
     expect([...stored.keys()].sort()).toEqual(['g1', 'g2', 'g3']);
     expect(dead).toEqual([{ subject: 'cc.dlq.t', reason: expect.stringMatching(/Code: 395/) }]);
     expect(acked.sort()).toEqual([11, 12, 13]);
+  });
+});
+
+describe('EventWriter and a ClickHouse server that is down', () => {
+  it('keeps retrying for as long as the server cannot be reached, and dead-letters nothing for it', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      let refused = 0;
+      // @clickhouse/client's error for a server that is not there: Node's, code ECONNREFUSED
+      const { ch, stored } = fakeClickHouse(() =>
+        refused++ < 80 ? Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8123'), { code: 'ECONNREFUSED' }) : null,
+      );
+      const dead: string[] = [];
+      const bus = { js: { publish: async (subject: string) => void dead.push(subject) } };
+      const w = new EventWriter({ bus: bus as never, ch, log: pino({ level: 'silent' }), metrics: new Registry(), maxRows: 1_000_000, maxDelayMs: 10_000 });
+      const batcher = (w as unknown as { batcher: { add(p: unknown, n: number): Promise<void> } }).batcher;
+      acked.length = 0;
+      void batcher.add(pending(31, [ev('down-1'), ev('down-2')]), 2);
+      const flushed = w.flush();
+      // 80 refusals at up to 5 s apart: over six minutes of a server down
+      for (let i = 0; i < 200 && stored.size === 0; i++) await vi.advanceTimersByTimeAsync(5_000);
+      await flushed;
+      expect(refused).toBe(81);
+      expect(dead).toEqual([]);
+      expect([...stored.entries()].sort()).toEqual([['down-1', 1], ['down-2', 1]]);
+      expect(acked).toEqual([31]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
