@@ -4,7 +4,8 @@
 // Under steady load from several tenants, posted to both ingest processes, a NATS node and
 // then an ingest process are SIGKILLed and restarted. Every event that got a 202 must be
 // stored exactly once, every tenant's live KPIs must equal what the pure engine makes of
-// the same events, and walls on either gateway must show the same numbers.
+// the same events, and walls on either gateway must show the same numbers. Last, one
+// engine process is SIGKILLed and its partition moved to the other: still exact.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
@@ -36,8 +37,8 @@ const ROLE_ENV: Record<string, Record<string, string>> = {
   'ingest-b': { ROLES: 'ingest,gateway' },
 };
 
-async function start(name: string): Promise<ChildFloorwatch> {
-  const p = await spawnFloorwatch({ ...base, ...ROLE_ENV[name], DATA_DIR: tempDir(`fw-split-${name}-`) });
+async function start(name: string, env: Record<string, string> = {}): Promise<ChildFloorwatch> {
+  const p = await spawnFloorwatch({ ...base, ...ROLE_ENV[name], ...env, DATA_DIR: tempDir(`fw-split-${name}-`) });
   procs.set(name, p);
   return p;
 }
@@ -88,12 +89,44 @@ function contactEvents(tenant: string, i: number, at: number): CcEvent[] {
 
 const accepted = new Map<string, CcEvent[]>(TENANTS.map((t) => [t, []]));
 const statuses = new Map<number, number>();
+const keys = new Map<string, string>();
+/** contacts made so far, per tenant */
+const sent = new Map<string, number>(TENANTS.map((t) => [t, 0]));
+let next = 0;
+
+/** the next 10 contacts of the tenant */
+function nextBatch(tenant: string): CcEvent[] {
+  return Array.from({ length: 10 }, () => {
+    const i = sent.get(tenant)!;
+    sent.set(tenant, i + 1);
+    return contactEvents(tenant, i, Date.now() - 1_000);
+  }).flat();
+}
+
+/**
+ * Posts the batch until it is accepted, on either ingest process (a 503 during a leader
+ * election, a refused connection while one is down): only 202s count as accepted.
+ */
+async function postUntilAccepted(tenant: string, batch: CcEvent[], k = 0): Promise<void> {
+  const end = Date.now() + 90_000;
+  for (;;) {
+    const urls = ingestUrls();
+    const url = urls[(next++ + k) % urls.length];
+    const r = await post(`${url}/v1/events`, batch, { authorization: `Bearer ${keys.get(tenant)}` }).catch(() => ({ status: 0 }));
+    statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+    if (r.status === 202) {
+      accepted.get(tenant)!.push(...batch);
+      return;
+    }
+    if (Date.now() > end) throw new Error(`a batch of ${tenant} was not accepted in 90 s (last ${r.status})`);
+    await new Promise((res) => setTimeout(res, 200));
+  }
+}
 
 /** the URL of each ingest process now (one is restarted on another port) */
 const ingestUrls = () => ['ingest-a', 'ingest-b'].map((n) => procs.get(n)!).filter((p) => p.proc.exitCode === null && !p.proc.killed).map((p) => p.url);
 
 describe('Floorwatch split across processes on a NATS cluster', () => {
-  const keys = new Map<string, string>();
 
   it('every process says in /health and /metrics which roles and engine partitions it runs, and that NATS is up', async () => {
     for (const t of TENANTS) {
@@ -125,31 +158,9 @@ describe('Floorwatch split across processes on a NATS cluster', () => {
 
   it('loses nothing acknowledged and stores nothing twice when a NATS node and an ingest process are SIGKILLed', async () => {
     let running = true;
-    let next = 0;
-    const sent = new Map<string, number>(TENANTS.map((t) => [t, 0]));
     const loadOf = async (tenant: string, k: number) => {
-      const key = keys.get(tenant)!;
       while (running) {
-        const batch = Array.from({ length: 10 }, () => {
-          const i = sent.get(tenant)!;
-          sent.set(tenant, i + 1);
-          return contactEvents(tenant, i, Date.now() - 1_000);
-        }).flat();
-        // the same batch until it is accepted, on either ingest process (a 503 during a
-        // leader election, a refused connection while one is down): only 202s count
-        const end = Date.now() + 90_000;
-        for (;;) {
-          const urls = ingestUrls();
-          const url = urls[(next++ + k) % urls.length];
-          const r = await post(`${url}/v1/events`, batch, { authorization: `Bearer ${key}` }).catch(() => ({ status: 0 }));
-          statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
-          if (r.status === 202) {
-            accepted.get(tenant)!.push(...batch);
-            break;
-          }
-          if (Date.now() > end) throw new Error(`a batch of ${tenant} was not accepted in 90 s (last ${r.status})`);
-          await new Promise((res) => setTimeout(res, 200));
-        }
+        await postUntilAccepted(tenant, nextBatch(tenant), k);
         await new Promise((res) => setTimeout(res, 50));
       }
     };
@@ -227,7 +238,8 @@ describe('Floorwatch split across processes on a NATS cluster', () => {
   const sameAs = (got: Record<string, unknown>, want: Record<string, unknown>) =>
     Object.keys(want).every((k) => JSON.stringify(got[k]) === JSON.stringify(want[k]));
 
-  it('gives every tenant the live KPIs of one process fed the same events, on both gateways', async () => {
+  /** every tenant's KPIs on both gateways equal the pure engine's at the same instant */
+  async function expectExactKpis() {
     for (const tenant of TENANTS) {
       const ref = reference(tenant);
       for (const scope of ['all', 'queue:q0', 'queue:q2', 'team:team1', 'agent:a3']) {
@@ -246,6 +258,15 @@ describe('Floorwatch split across processes on a NATS cluster', () => {
           }
         }
       }
+    }
+  }
+
+  it('gives every tenant the live KPIs of one process fed the same events, on both gateways', async () => {
+    await expectExactKpis();
+    // each engine holds the tenants of its own partition only
+    for (const i of [0, 1]) {
+      const h = await (await fetch(`${procs.get(`engine-${i}`)!.url}/health`)).json();
+      expect(h.engine.tenants, `engine-${i}`).toBe(TENANTS.filter((t) => partitionOf(t, 2) === i).length);
     }
   }, 120_000);
 
@@ -276,4 +297,17 @@ describe('Floorwatch split across processes on a NATS cluster', () => {
       expect(sameAs(na.get(k)!, want), k).toBe(true);
     }
   }, 60_000);
+
+  it('moves partition 1 to the other engine process after its own was SIGKILLed, and every tenant stays exact', async () => {
+    await procs.get('engine-1')!.kill('SIGKILL');
+    await procs.get('engine-0')!.kill('SIGTERM');
+    const engine = await start('engine-0', { ENGINE_PARTITION: '0,1' });
+    for (const t of TENANTS) await postUntilAccepted(t, nextBatch(t));
+    const h = await eventually(async () => {
+      const x = await (await fetch(`${engine.url}/health`)).json();
+      return x.engine?.tenants === TENANTS.length && x.engine.seq >= x.engine.stream_seq ? x : null;
+    }, 30_000);
+    expect(h.engine.partitions).toEqual({ of: 2, owned: [0, 1] });
+    await expectExactKpis();
+  }, 120_000);
 });
