@@ -2,6 +2,7 @@
 // parsed, validated Config passed in, so tests build any configuration they need.
 import path from 'node:path';
 import { defaultReplicas } from '../pipelines/bus/subjects.ts';
+import { parsePartitionList, type PartitionAssignment } from '../pipelines/live/partition.ts';
 
 export interface Config {
   port: number;
@@ -30,6 +31,8 @@ export interface Config {
   natsDuplicateWindowMs: number;
   /** replicas of the streams and KV buckets: NATS_REPLICAS, default 3 when NATS_URL lists 3 or more servers, else 1 */
   natsReplicas: number;
+  /** the engine's tenants: ENGINE_PARTITIONS (N) and ENGINE_PARTITION (which of them, default all) */
+  enginePartitions: PartitionAssignment;
 }
 
 export const ROLES = ['ingest', 'writer', 'engine', 'gateway', 'notifier', 'voc'] as const;
@@ -97,7 +100,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     engineSnapshotMs: int(env, 'ENGINE_SNAPSHOT_S', 30, 1, 3600) * 1000,
     natsDuplicateWindowMs: int(env, 'NATS_DUPLICATE_WINDOW_S', 120, 1, 86_400) * 1000,
     natsReplicas: int(env, 'NATS_REPLICAS', defaultReplicas(natsServers.length), 1, 5),
+    enginePartitions: enginePartitions(env),
   };
+}
+
+function enginePartitions(env: NodeJS.ProcessEnv): PartitionAssignment {
+  const of = int(env, 'ENGINE_PARTITIONS', 1, 1, 1024);
+  const raw = env.ENGINE_PARTITION;
+  if (raw === undefined || raw === '') return { of, owned: Array.from({ length: of }, (_, i) => i) };
+  const owned = parsePartitionList(raw, of);
+  if (!owned)
+    throw new ConfigError(`ENGINE_PARTITION=${raw} is not valid: expected partitions from 0 to ${of - 1} (ENGINE_PARTITIONS=${of}), as "1", "0,2" or "0-3"`);
+  return { of, owned };
 }
 
 function publicUrl(v: string | undefined): string | null {

@@ -20,6 +20,8 @@ export interface Services {
   kv<T>(bucket: string): Promise<KvMap<T>>;
   /** true once migrations are applied */
   ready(): boolean;
+  /** what roles add to /health, by name (the engine: its partitions, position and consumer) */
+  status: Map<string, () => Promise<unknown>>;
 }
 
 declare module 'fastify' {

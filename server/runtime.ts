@@ -80,7 +80,7 @@ export async function startRuntime(config: Config, log: Logger, areas: Area[] = 
     return m as Promise<KvMap<T>>;
   };
   const keys = new KeyStore(await kv<KeyRecord>('fw_keys'), config.adminKey);
-  const svc: Services = { config, log, metrics, bus, ch, keys, kv, ready: () => migrated };
+  const svc: Services = { config, log, metrics, bus, ch, keys, kv, ready: () => migrated, status: new Map() };
 
   let bootstrapKey: string | null = null;
   if (!keys.hasAdmin(BOOTSTRAP_TENANT)) {

@@ -28,6 +28,8 @@ export interface AlertEngineOptions {
   transitions: TransitionLog;
   /** public base URL of Floorwatch, for the links in notifications */
   baseUrl: string;
+  /** the tenants whose rules this process evaluates: its engine partitions' (default all) */
+  owns?: (tenant: string) => boolean;
 }
 
 /** What walls get on alertLiveSubject(tenant) (forwarded as {"type":"alert","alert":…}). */
@@ -156,6 +158,8 @@ export class AlertEngine {
     // cc.kpi.<tenant>.<scope-token>: look the rules up before paying for JSON.parse.
     const parts = subject.split('.');
     if (parts.length !== 4) return;
+    // another engine process evaluates the tenants of the partitions it serves
+    if (this.o.owns && !this.o.owns(parts[2])) return;
     const rules = this.index.get(parts[2])?.get(fromSubjectToken(parts[3]));
     if (!rules || rules.size === 0) return;
     let snap: ScopeSnapshot;

@@ -1,10 +1,12 @@
 // The alerts area: its routes, the evaluator (role "engine": it runs next to the KPI
-// engine it listens to) and the notifier (role "notifier").
+// engine it listens to, and evaluates the rules of the same tenants, those of the
+// process's engine partitions) and the notifier (role "notifier").
 import type { Area, RoleHandle } from '../../server/runtime.ts';
 import type { Services } from '../../server/context.ts';
 import { TENANTS_BUCKET, type TenantSettings } from '../../server/settings.ts';
 import { alertsRoutes } from '../../server/plugins/alerts.routes.ts';
 import { AlertEngine } from './alert-engine.ts';
+import { ownsTenant } from '../live/partition.ts';
 import { Notifier, type NotifierOptions } from './notifier.ts';
 import { TransitionLog } from './transition-log.ts';
 import type { LookupAll } from './target-safety.ts';
@@ -40,6 +42,7 @@ export function alertsArea(opts: AlertsAreaOptions = {}): Area {
           acks: await svc.kv<Ack>(ACKS_BUCKET),
           transitions: new TransitionLog(svc.ch, log),
           baseUrl: opts.baseUrl ?? svc.config.publicUrl ?? `http://${svc.config.host}:${svc.config.port}`,
+          owns: ownsTenant(svc.config.enginePartitions),
         });
         await engine.start();
       }

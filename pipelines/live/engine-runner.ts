@@ -3,6 +3,8 @@
 // values move even without events), answers "everything now" requests from gateways,
 // and saves snapshots (state + the stream sequence it covers) for restart. live-area.ts
 // runs two, each in its own thread: one publishes and never saves, the other only saves.
+// Both serve the same tenants: those of this process's engine partitions (partition.ts);
+// messages of other tenants are skipped by their subject, before they are decoded.
 import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
 import type { Msg, Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
@@ -11,6 +13,8 @@ import { EVENTS_STREAM, eventSubjectParts, kpiSubject } from '../bus/subjects.ts
 import { decodeEvents } from '../bus/event-message.ts';
 import { TenantEngine, tenantFromJSON, tenantToJSON, type TenantState } from '../engine/index.ts';
 import { WINDOWS, type Metrics, type QueuePolicy, type ScopeSnapshot, type Window } from '../engine/types.ts';
+import type { Registry } from '../../server/metrics.ts';
+import { ALL_TENANTS, markerKey, ownsTenant, resumePlan, type PartitionAssignment, type SnapshotRow } from './partition.ts';
 
 export const KPI_REQUEST_SUBJECT = (tenant: string) => `cc.kpi-req.${tenant}`;
 
@@ -23,8 +27,10 @@ export interface TenantConfigSource {
 
 /** Where snapshots live (ClickHouse, reached through the main thread). */
 export interface SnapshotStore {
-  /** the newest snapshot of each tenant, as JSONEachRow lines of {tenant, seq, state} */
-  load(): Promise<Uint8Array>;
+  /** the newest row of each tenant and partition marker, as JSONEachRow lines of {tenant, seq} */
+  list(): Promise<Uint8Array>;
+  /** the newest snapshot of each of `tenants`, as JSONEachRow lines of {tenant, seq, state} */
+  load(tenants: string[]): Promise<Uint8Array>;
   /** stores JSONEachRow lines of {tenant, seq, saved_at, state} */
   save(body: Uint8Array): Promise<void>;
 }
@@ -41,6 +47,22 @@ export interface EngineRunnerOptions {
   fullEveryMs?: number;
   /** 0 (default): never saves */
   saveEveryMs?: number;
+  /** the tenants this engine serves (default: all of them) */
+  partitions?: PartitionAssignment;
+  /** where to register fw_engine_* gauges (the role thread's registry) */
+  metrics?: Registry;
+}
+
+/** What /health shows of an engine. */
+export interface EngineStatus {
+  partitions: PartitionAssignment;
+  tenants: number;
+  /** the last stream sequence applied (or skipped as another partition's) */
+  seq: number;
+  /** the stream's last sequence when last asked (every 2.5 s) */
+  stream_seq: number;
+  /** the ordered consumer is open and not stalled */
+  consumer: 'ok' | 'reopening' | 'stalled';
 }
 
 export class EngineRunner {
@@ -53,6 +75,12 @@ export class EngineRunner {
   private ext = new Map<string, Map<string, Partial<Record<Window, Metrics>>>>();
   private lastSeq = 0;
   private savedSeq = 0;
+  /** per restored tenant: the sequence its snapshot covers (its messages up to it are skipped) */
+  private tenantSeq = new Map<string, number>();
+  readonly owns: (tenant: string) => boolean;
+  readonly partitions: PartitionAssignment;
+  private consumerState: EngineStatus['consumer'] = 'reopening';
+  private streamSeq = 0;
   /** the save in progress, if any */
   private saving: Promise<void> | null = null;
   private lastFull = 0;
@@ -61,6 +89,15 @@ export class EngineRunner {
 
   constructor(private o: EngineRunnerOptions) {
     this.now = o.now ?? Date.now;
+    this.partitions = o.partitions ?? ALL_TENANTS;
+    this.owns = ownsTenant(this.partitions);
+    if (o.metrics) {
+      const p = o.metrics.gauge('fw_engine_partition', 'the engine partitions this process serves (1), of how many');
+      for (const i of this.partitions.owned) p.set(1, { partition: String(i), of: String(this.partitions.of) });
+      o.metrics.gauge('fw_engine_tenants', 'tenants this engine serves').set(() => this.engines.size);
+      o.metrics.gauge('fw_engine_seq', 'the last CC_EVENTS sequence the engine applied').set(() => this.lastSeq);
+      o.metrics.gauge('fw_engine_consumer_up', '1 while the engine follows the event stream').set(() => (this.consumerState === 'ok' ? 1 : 0));
+    }
     o.config.onChange((t) => {
       const e = this.engines.get(t);
       if (!e) return;
@@ -68,6 +105,10 @@ export class EngineRunner {
       for (const [q, p] of Object.entries(o.config.policies(t))) e.setQueuePolicy(q, p);
       this.lastFull = 0; // republish everything with the new settings at the next tick
     });
+  }
+
+  status(): EngineStatus {
+    return { partitions: this.partitions, tenants: this.engines.size, seq: this.lastSeq, stream_seq: this.streamSeq, consumer: this.consumerState };
   }
 
   engine(tenant: string): TenantEngine {
@@ -114,6 +155,7 @@ export class EngineRunner {
       return consumer.consume({ max_messages: 512 });
     };
     this.messages = await open();
+    this.consumerState = 'ok';
     let lastMsgAt = Date.now();
     const loop = async () => {
       while (!this.stopping) {
@@ -127,11 +169,13 @@ export class EngineRunner {
           this.o.log.warn({ err: (err as Error).message }, 'engine consumer failed; following again');
         }
         if (this.stopping) return;
+        this.consumerState = 'reopening';
         for (;;) {
           await new Promise((r) => setTimeout(r, 500));
           if (this.stopping) return;
           try {
             this.messages = await open();
+            this.consumerState = 'ok';
             this.o.log.info({ from: this.lastSeq + 1 }, 'engine consumer made again');
             break;
           } catch (err) {
@@ -142,11 +186,14 @@ export class EngineRunner {
     };
     void loop();
     // stall watchdog: messages in the stream past our position, none received for 5 s
+    // (the stream's last sequence is also what /health compares our position with)
     this.timers.push(setInterval(() => {
-      if (this.stopping || Date.now() - lastMsgAt < 5_000 || !bus.isUp) return;
+      if (this.stopping || !bus.isUp) return;
       void bus.jsm.streams.info(EVENTS_STREAM).then((i) => {
+        this.streamSeq = i.state.last_seq;
         if (i.state.last_seq > this.lastSeq && Date.now() - lastMsgAt >= 5_000 && !this.stopping) {
           this.o.log.warn({ at: this.lastSeq, last: i.state.last_seq }, 'engine consumer stalled; following again');
+          this.consumerState = 'stalled';
           lastMsgAt = Date.now();
           void this.messages?.close().catch(() => {});
         }
@@ -164,12 +211,19 @@ export class EngineRunner {
 
   /** applies one bus message (a JSON array of events); exposed for tests and benches */
   ingest(subject: string, data: Uint8Array, seq: number): void {
+    const tenant = eventSubjectParts(subject).tenant;
+    // Another partition's tenant, or a message this tenant's restored state already covers:
+    // skipped without decoding (a subject split and a map lookup against a JSON parse).
+    if (!this.owns(tenant) || seq <= (this.tenantSeq.get(tenant) ?? 0)) {
+      this.lastSeq = Math.max(this.lastSeq, seq);
+      return;
+    }
     const events = decodeEvents(data);
     if (!events) {
       this.lastSeq = Math.max(this.lastSeq, seq); // the writer dead-letters it; nothing to count
       return;
     }
-    const e = this.engine(eventSubjectParts(subject).tenant);
+    const e = this.engine(tenant);
     for (const ev of events) e.apply(ev);
     this.lastSeq = Math.max(this.lastSeq, seq);
   }
@@ -188,6 +242,7 @@ export class EngineRunner {
 
   private acceptExt(msg: Msg) {
     const tenant = msg.subject.split('.')[2];
+    if (!this.owns(tenant)) return; // its owner publishes it
     try {
       const x = JSON.parse(new TextDecoder().decode(msg.data)) as { scope: string; windows: Partial<Record<Window, Metrics>> };
       if (typeof x.scope !== 'string' || typeof x.windows !== 'object') return;
@@ -216,29 +271,38 @@ export class EngineRunner {
   /** A gateway that just subscribed a tenant asks for every scope at once. */
   private answer(msg: Msg) {
     const tenant = msg.subject.split('.')[2];
+    if (!this.owns(tenant)) return; // the engine of the tenant's partition answers
     const e = this.engines.get(tenant);
     const snaps = e ? e.snapshotAll(this.now()).map((s) => this.withExt(tenant, s)) : [];
     msg.respond(this.enc.encode(JSON.stringify(snaps)));
   }
 
   private async restore() {
-    const text = new TextDecoder().decode(await this.o.store.load());
-    // One sequence for all tenants: replay from the oldest, tenants ahead skip duplicates
-    // through their restored id sets.
-    let seq = Infinity;
+    const dec = new TextDecoder();
+    const lines = (b: Uint8Array) => dec.decode(b).split('\n').filter(Boolean);
+    const rows = lines(await this.o.store.list()).map((l) => {
+      const r = JSON.parse(l) as { tenant: string; seq: number | string };
+      return { tenant: r.tenant, seq: Number(r.seq) } satisfies SnapshotRow;
+    });
+    // Each tenant from its own snapshot and sequence; the stream from the earliest point
+    // that every owned tenant (and every tenant without a snapshot) still needs.
+    const plan = resumePlan(rows, this.partitions);
     let n = 0;
-    for (const line of text.split('\n')) {
-      if (!line) continue;
-      const r = JSON.parse(line) as { tenant: string; seq: number | string; state: string };
-      const e = tenantFromJSON(JSON.parse(r.state) as TenantState);
-      e.setTimeZone(this.o.config.timeZone(r.tenant));
-      for (const [q, p] of Object.entries(this.o.config.policies(r.tenant))) e.setQueuePolicy(q, p);
-      this.engines.set(r.tenant, e);
-      seq = Math.min(seq, Number(r.seq));
-      n++;
+    if (plan.tenants.size) {
+      for (const line of lines(await this.o.store.load([...plan.tenants.keys()]))) {
+        const r = JSON.parse(line) as { tenant: string; seq: number | string; state: string };
+        if (!this.owns(r.tenant)) continue;
+        const e = tenantFromJSON(JSON.parse(r.state) as TenantState);
+        e.setTimeZone(this.o.config.timeZone(r.tenant));
+        for (const [q, p] of Object.entries(this.o.config.policies(r.tenant))) e.setQueuePolicy(q, p);
+        this.engines.set(r.tenant, e);
+        this.tenantSeq.set(r.tenant, Number(r.seq));
+        n++;
+      }
     }
-    this.lastSeq = this.savedSeq = Number.isFinite(seq) ? seq : 0;
-    if (n) this.o.log.info({ tenants: n, seq: this.lastSeq }, 'engine restored from snapshot');
+    this.lastSeq = this.savedSeq = plan.start ?? 0;
+    this.o.log.info({ tenants: n, from: plan.start === null ? 'time horizon' : plan.start + 1, partitions: this.partitions },
+      n ? 'engine restored from snapshot' : 'engine starts without a snapshot');
   }
 
   /** Saves the state if it moved; joins a save already in progress. */
@@ -251,8 +315,14 @@ export class EngineRunner {
     const seq = this.lastSeq;
     const now = this.now();
     let body = '';
-    for (const [tenant, e] of this.engines)
-      body += JSON.stringify({ tenant, seq, saved_at: now, state: JSON.stringify(tenantToJSON(e)) }) + '\n';
+    for (const [tenant, e] of this.engines) {
+      // a restored state the stream has not caught up with yet still covers its own seq
+      const covers = Math.max(seq, this.tenantSeq.get(tenant) ?? 0);
+      body += JSON.stringify({ tenant, seq: covers, saved_at: now, state: JSON.stringify(tenantToJSON(e)) }) + '\n';
+    }
+    // One marker per owned partition: every tenant of it seen up to seq is in this save.
+    for (const i of this.partitions.owned)
+      body += JSON.stringify({ tenant: markerKey(this.partitions.of, i), seq, saved_at: now, state: '' }) + '\n';
     try {
       await this.o.store.save(this.enc.encode(body));
       this.savedSeq = seq;

@@ -21,6 +21,8 @@ export function liveArea(opts: { fixedNow?: number } = {}): Area {
         try {
           threads.push(await startRoleThread('engine', svc, { fixedNow: opts.fixedNow }));
           threads.push(await startRoleThread('engine-checkpoint', svc, { fixedNow: opts.fixedNow }));
+          const publisher = threads[0];
+          svc.status.set('engine', () => publisher.status());
         } catch (err) {
           await Promise.all(threads.map((t) => t.stop()));
           throw err;

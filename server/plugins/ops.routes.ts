@@ -52,8 +52,14 @@ export default async function opsRoutes(app: FastifyInstance, { svc }: { svc: Se
         consumers[d] = 'missing';
       }
     }
+    // roles with more to say: the engine's partitions, stream position and consumer
+    const extra: Record<string, unknown> = {};
+    for (const [name, fn] of svc.status) extra[name] = await fn().catch(() => null);
+    // one word for a monitor: NATS up, every durable consumer there, every role's own consumer following
+    const healthy = svc.bus.isUp && Object.values(consumers).every((c) => typeof c === 'object') &&
+      Object.values(extra).every((x) => (x as { consumer?: string } | null)?.consumer === 'ok');
     if (!svc.bus.isUp) reply.header('Retry-After', '2');
-    return reply.code(svc.bus.isUp ? 200 : 503).send({ status: svc.bus.isUp ? 'ok' : 'nats_down', roles, nats, consumers });
+    return reply.code(svc.bus.isUp ? 200 : 503).send({ status: svc.bus.isUp ? 'ok' : 'nats_down', healthy, roles, nats, consumers, ...extra });
   });
 
   const up = svc.metrics.gauge('fw_nats_connected', '1 while the NATS connection is up');

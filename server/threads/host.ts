@@ -23,7 +23,8 @@ const BOOT = `import('tsx/esm/api').then((t) => { t.register(); return import(${
 export class RoleThread {
   private stopping = false;
   private nextId = 1;
-  private metricsWaiters = new Map<number, (text: string) => void>();
+  /** answers awaited from the thread (metrics, status), by request id */
+  private waiters = new Map<number, (answer: unknown) => void>();
   private removeSource: () => void = () => {};
 
   private constructor(
@@ -46,9 +47,9 @@ export class RoleThread {
           t.removeSource = svc.metrics.addSource(() => t.metricsText());
           resolve(t);
         } else if (m.type === 'failed') reject(new Error(`${data.role} thread: ${m.message}`));
-        else if (m.type === 'metrics') {
-          t.metricsWaiters.get(m.id)?.(m.text);
-          t.metricsWaiters.delete(m.id);
+        else if (m.type === 'metrics' || m.type === 'status') {
+          t.waiters.get(m.id)?.(m.type === 'metrics' ? m.text : m.status);
+          t.waiters.delete(m.id);
         } else if (m.type === 'query' || m.type === 'insert') void t.serve(m, svc.ch, svc.gate);
       });
       worker.on('error', (err) => {
@@ -57,7 +58,7 @@ export class RoleThread {
       });
       worker.on('exit', (code) => {
         t.removeSource();
-        for (const w of t.metricsWaiters.values()) w('');
+        for (const w of t.waiters.values()) w(undefined);
         if (!t.stopping) {
           svc.log.error({ code, role: data.role }, 'role thread exited');
           reject(new Error(`${data.role} thread exited with ${code}`));
@@ -90,18 +91,27 @@ export class RoleThread {
   }
 
   /** the thread's own metrics, in Prometheus text */
-  metricsText(timeoutMs = 2_000): Promise<string> {
+  async metricsText(timeoutMs = 2_000): Promise<string> {
+    return ((await this.ask('metrics', timeoutMs)) as string | undefined) ?? '';
+  }
+
+  /** what the role says of itself for /health (the engine: partitions, position, consumer), null if nothing */
+  async status(timeoutMs = 2_000): Promise<unknown> {
+    return (await this.ask('status', timeoutMs)) ?? null;
+  }
+
+  private ask(type: 'metrics' | 'status', timeoutMs: number): Promise<unknown> {
     const id = this.nextId++;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
-        this.metricsWaiters.delete(id);
-        resolve('');
+        this.waiters.delete(id);
+        resolve(undefined);
       }, timeoutMs);
-      this.metricsWaiters.set(id, (text) => {
+      this.waiters.set(id, (answer) => {
         clearTimeout(timer);
-        resolve(text);
+        resolve(answer);
       });
-      this.post({ type: 'metrics', id });
+      this.post({ type, id });
     });
   }
 
@@ -129,6 +139,7 @@ export function startRoleThread(role: RoleName, svc: Services, extra: { fixedNow
       duplicateWindowMs: config.natsDuplicateWindowMs,
       natsReplicas: svc.bus.replicas,
       saveEveryMs: config.engineSnapshotMs,
+      partitions: config.enginePartitions,
       ...extra,
     },
     { ch: svc.ch, log: svc.log, metrics: svc.metrics, gate: config.clickhouse ? null : embeddedGate },

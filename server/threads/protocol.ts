@@ -1,6 +1,7 @@
 // Messages between the main thread and a role thread (host.ts ↔ worker.ts). The main
 // thread owns the ClickHouse client (embedded chDB exists once per process); threads
 // send it SQL and bytes, and get bytes back. Buffers move where they can (insertTransfer).
+import type { PartitionAssignment } from '../../pipelines/live/partition.ts';
 
 export type RoleName = 'engine' | 'engine-checkpoint' | 'writer' | 'history';
 
@@ -15,12 +16,15 @@ export interface RoleThreadData {
   saveEveryMs: number;
   /** tests: a frozen clock for the engine */
   fixedNow?: number;
+  /** engine and checkpointer: the tenants they serve */
+  partitions: PartitionAssignment;
 }
 
 export type FromThread =
   | { type: 'ready' }
   | { type: 'failed'; message: string }
   | { type: 'metrics'; id: number; text: string }
+  | { type: 'status'; id: number; status: unknown }
   | { type: 'query'; id: number; sql: string; params: Record<string, unknown> }
   | { type: 'insert'; id: number; table: string; body: Uint8Array; settings: Record<string, string | number> };
 
@@ -37,4 +41,5 @@ export function insertTransfer(body: Uint8Array): ArrayBuffer[] {
 export type ToThread =
   | { type: 'reply'; id: number; body?: Uint8Array; error?: { message: string; code?: string } }
   | { type: 'metrics'; id: number }
+  | { type: 'status'; id: number }
   | { type: 'stop' };

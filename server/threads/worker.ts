@@ -110,12 +110,18 @@ async function startRole(bus: Bus, ch: ClickHouseClient): Promise<{ stop(): Prom
         publish: !checkpoint,
         saveEveryMs: checkpoint ? data.saveEveryMs : 0,
         now: fixed === undefined ? undefined : () => fixed,
+        partitions: data.partitions,
+        // one engine's gauges per process: the publisher's (the checkpointer follows the same tenants)
+        metrics: checkpoint ? undefined : metrics,
         store: {
-          load: () => queryRaw(ch, 'SELECT tenant, seq, state FROM engine_snapshots FINAL FORMAT JSONEachRow'),
+          list: () => queryRaw(ch, 'SELECT tenant, seq FROM engine_snapshots FINAL FORMAT JSONEachRow'),
+          load: (tenants) =>
+            queryRaw(ch, 'SELECT tenant, seq, state FROM engine_snapshots FINAL WHERE tenant IN {tenants:Array(String)} FORMAT JSONEachRow', { tenants }),
           save: (body) => insertRaw(ch, 'engine_snapshots', body),
         },
       });
       await runner.start();
+      status = () => runner.status();
       return runner;
     }
     case 'writer': {
@@ -132,6 +138,8 @@ async function startRole(bus: Bus, ch: ClickHouseClient): Promise<{ stop(): Prom
 }
 
 let role: { stop(): Promise<void> } | null = null;
+/** what the role tells /health, if anything */
+let status: () => unknown = () => null;
 let bus: Bus | null = null;
 
 port.on('message', (m: ToThread) => {
@@ -142,6 +150,8 @@ port.on('message', (m: ToThread) => {
     else p?.resolve(m.body ?? new Uint8Array());
   } else if (m.type === 'metrics') {
     port.postMessage({ type: 'metrics', id: m.id, text: metrics.render() } satisfies FromThread);
+  } else if (m.type === 'status') {
+    port.postMessage({ type: 'status', id: m.id, status: status() } satisfies FromThread);
   } else if (m.type === 'stop') {
     void (async () => {
       await role?.stop().catch((err) => log.warn({ err }, 'role stop failed'));

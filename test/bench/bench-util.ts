@@ -119,3 +119,42 @@ function ppidOf(p: number): number {
 export function cpuBetween(a: Map<string, number>, b: Map<string, number>): [string, number][] {
   return [...b].map(([k, v]) => [k, v - (a.get(k) ?? 0)] as [string, number]).filter(([, v]) => v > 0.005).sort((x, y) => y[1] - x[1]);
 }
+
+/** events per request of the ingest benches */
+export const BATCH = 500;
+
+const TYPES = ['contact.queued', 'contact.answered', 'agent.state', 'contact.wrapped'];
+
+/**
+ * Request `r` of a run: BATCH events (queued, answered, agent state, wrapped in turn, 300
+ * agents, 20 queues), ids prefixed with `run`, built as text so that the client's own CPU
+ * stays small beside what is measured. Times are 30 s old, 1 ms apart.
+ */
+export function makeBody(run: string, r: number): Buffer {
+  const base = Date.now() - 30_000;
+  const parts: string[] = [];
+  for (let i = 0; i < BATCH; i++) {
+    const n = r * BATCH + i;
+    const id = `"id":"${run}-${n}","time":"${new Date(base + i).toISOString()}"`;
+    const c = `c${run}-${n >> 2}`;
+    switch (TYPES[n % 4]) {
+      case 'contact.queued':
+        parts.push(`{${id},"type":"contact.queued","contact_id":"${c}","queue":"q${n % 20}","channel":"voice"}`);
+        break;
+      case 'contact.answered':
+        parts.push(`{${id},"type":"contact.answered","contact_id":"${c}","queue":"q${n % 20}","agent_id":"a${n % 300}"}`);
+        break;
+      case 'agent.state':
+        parts.push(`{${id},"type":"agent.state","agent_id":"a${n % 300}","state":"busy","team":"t${n % 10}"}`);
+        break;
+      default:
+        parts.push(`{${id},"type":"contact.wrapped","contact_id":"${c}","agent_id":"a${n % 300}","resolved":true}`);
+    }
+  }
+  return Buffer.from(`[${parts.join(',')}]`);
+}
+
+/** `requests` bodies of makeBody. */
+export function makeBodies(run: string, requests: number): Buffer[] {
+  return Array.from({ length: requests }, (_, r) => makeBody(run, r));
+}

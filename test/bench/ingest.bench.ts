@@ -13,43 +13,12 @@
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { spawnFloorwatch, tempDir, ADMIN_KEY, type ChildFloorwatch } from '../support/harness.ts';
-import { cpuBetween, line, percentile, postAll, threadCpu } from './bench-util.ts';
+import { BATCH, cpuBetween, line, makeBody, makeBodies, percentile, postAll, threadCpu } from './bench-util.ts';
 
-const BATCH = 500;
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const TARGET = { usPerEvent: 8, rate: 200_000, p99: 250, lag: 2, stored: 3 };
-const TYPES = ['contact.queued', 'contact.answered', 'agent.state', 'contact.wrapped'];
-
-/**
- * Request `r` of a run: 500 events of four types, built as text (the client's own CPU is
- * not what is measured, so it should stay small). Times are 30 s old, 1 ms apart.
- */
-function makeBody(run: string, r: number): Buffer {
-  const base = Date.now() - 30_000;
-  const parts: string[] = [];
-  for (let i = 0; i < BATCH; i++) {
-    const n = r * BATCH + i;
-    const id = `"id":"${run}-${n}","time":"${new Date(base + i).toISOString()}"`;
-    const c = `c${run}-${n >> 2}`;
-    switch (TYPES[n % 4]) {
-      case 'contact.queued':
-        parts.push(`{${id},"type":"contact.queued","contact_id":"${c}","queue":"q${n % 20}","channel":"voice"}`);
-        break;
-      case 'contact.answered':
-        parts.push(`{${id},"type":"contact.answered","contact_id":"${c}","queue":"q${n % 20}","agent_id":"a${n % 300}"}`);
-        break;
-      case 'agent.state':
-        parts.push(`{${id},"type":"agent.state","agent_id":"a${n % 300}","state":"busy","team":"t${n % 10}"}`);
-        break;
-      default:
-        parts.push(`{${id},"type":"contact.wrapped","contact_id":"${c}","agent_id":"a${n % 300}","resolved":true}`);
-    }
-  }
-  return Buffer.from(`[${parts.join(',')}]`);
-}
-
 /** Threads by the role they serve; chDB's own pools have ClickHouse's thread names. */
 function roleOf(thread: string): string {
   if (thread === 'main') return 'ingest + gateway (main thread)';
@@ -84,7 +53,7 @@ async function bareCeiling(): Promise<number> {
       if (m) resolve(m[1]);
     }),
   );
-  const bodies = Array.from({ length: 1600 }, (_, r) => makeBody('bare', r));
+  const bodies = makeBodies('bare', 1600);
   const r = await postAll(`http://127.0.0.1:${port}/v1/events`, bodies, { concurrency: CONCURRENCY });
   proc.kill();
   return (bodies.length * BATCH) / r.seconds;

@@ -91,7 +91,8 @@ export async function spawnFloorwatch(env: Record<string, string>, nodeArgs: str
     output: () => out,
     kill: (sig = 'SIGTERM') =>
       new Promise((resolve) => {
-        if (proc.exitCode !== null) return resolve(proc.exitCode);
+        // ended already (by itself, or by a signal: then exitCode stays null)
+        if (proc.exitCode !== null || proc.signalCode !== null) return resolve(proc.exitCode);
         proc.once('exit', (code) => resolve(code));
         proc.kill(sig);
       }),
