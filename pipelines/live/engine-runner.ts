@@ -58,9 +58,15 @@ export class EngineRunner {
   private lastFull = 0;
   private enc = new TextEncoder();
   private readonly now: () => number;
+  /**
+   * A checkpointer's engines keep only what their snapshots hold (TenantEngineOptions):
+   * no waiting sets, backlogs or changed-scope marks, which only the publisher reads.
+   */
+  private readonly liveReads: boolean;
 
   constructor(private o: EngineRunnerOptions) {
     this.now = o.now ?? Date.now;
+    this.liveReads = o.publish !== false;
     o.config.onChange((t) => {
       const e = this.engines.get(t);
       if (!e) return;
@@ -73,7 +79,9 @@ export class EngineRunner {
   engine(tenant: string): TenantEngine {
     let e = this.engines.get(tenant);
     if (!e) {
-      e = new TenantEngine({ tenant, timeZone: this.o.config.timeZone(tenant), policies: this.o.config.policies(tenant) });
+      e = new TenantEngine({
+        tenant, timeZone: this.o.config.timeZone(tenant), policies: this.o.config.policies(tenant), liveReads: this.liveReads,
+      });
       this.engines.set(tenant, e);
     }
     return e;
@@ -230,7 +238,7 @@ export class EngineRunner {
     for (const line of text.split('\n')) {
       if (!line) continue;
       const r = JSON.parse(line) as { tenant: string; seq: number | string; state: string };
-      const e = tenantFromJSON(JSON.parse(r.state) as TenantState);
+      const e = tenantFromJSON(JSON.parse(r.state) as TenantState, { liveReads: this.liveReads });
       e.setTimeZone(this.o.config.timeZone(r.tenant));
       for (const [q, p] of Object.entries(this.o.config.policies(r.tenant))) e.setQueuePolicy(q, p);
       this.engines.set(r.tenant, e);
