@@ -7,7 +7,7 @@
 // window can still cut through them (last hour); older buckets keep only sums, which is
 // enough for "today" because it starts at a local midnight, on a whole minute.
 import {
-  MIN, NF, F, K, applyRec, applySums, addAcc, newAcc, newSums, insertSorted, removeSorted, combineSorted,
+  MIN, NF, F, K, applyRec, applySums, addAcc, countBelow, newAcc, newSums, insertSorted, removeSorted, combineSorted,
   type Acc, type Rec,
 } from './acc.ts';
 import type { AgentState } from './agents.ts';
@@ -106,7 +106,7 @@ export class OpenSet {
     const n = mins.length;
     let i = n - 1;
     if (n === 0 || mins[i] !== m) {
-      i = lowerBound(mins, m);
+      i = countBelow(mins, m);
       if (i === n) {
         mins.push(m);
         this.byMin.push([]);
@@ -122,7 +122,7 @@ export class OpenSet {
   remove(t: number): void {
     const m = Math.floor(t / MIN);
     const mins = this.mins;
-    const i = lowerBound(mins, m);
+    const i = countBelow(mins, m);
     if (i === mins.length || mins[i] !== m) return;
     const arr = this.byMin[i];
     const n = arr.length;
@@ -138,17 +138,6 @@ export class OpenSet {
   oldest(): number | null {
     return this.mins.length === 0 ? null : this.byMin[0][0];
   }
-}
-
-/** The first index of sorted `a` whose value is at least `v` (a.length: none). */
-function lowerBound(a: number[], v: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] < v) lo = mid + 1; else hi = mid;
-  }
-  return lo;
 }
 
 export class ScopeState {
