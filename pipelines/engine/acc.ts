@@ -66,6 +66,17 @@ export const newAcc = (): Acc => ({ n: newSums(), w: [] });
 /** below this many elements to move, a loop: splice allocates the array it returns */
 const SHIFT_LOOP = 64;
 
+/** How many elements of sorted `a` are below `v`: the first index holding `v` or more. */
+export function countBelow(a: number[], v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const m = (lo + hi) >>> 1;
+    if (a[m] < v) lo = m + 1; else hi = m;
+  }
+  return lo;
+}
+
 export function insertSorted(a: number[], v: number): void {
   const n = a.length;
   let lo = 0;

@@ -6,7 +6,7 @@ import { NF, linkRecs, type Rec } from './acc.ts';
 import type { ContactEv, TicketEv } from './derive.ts';
 import type { AgentState, StateEntry } from './agents.ts';
 import { newBucket, sortWaits } from './scope-state.ts';
-import { ContactState, TenantEngine } from './tenant-engine.ts';
+import { ContactState, TenantEngine, type TenantEngineOptions } from './tenant-engine.ts';
 import type { QueuePolicy } from './types.ts';
 
 type RecJSON = [t: number, k: number, v: number, f: number, q: string | null, ch: string | null, ag: string | null];
@@ -83,9 +83,9 @@ export function tenantToJSON(e: TenantEngine): TenantState {
   };
 }
 
-export function tenantFromJSON(s: TenantState): TenantEngine {
+export function tenantFromJSON(s: TenantState, opts: Pick<TenantEngineOptions, 'liveReads'> = {}): TenantEngine {
   if (s.v !== 1) throw new Error(`unknown engine state version ${String(s.v)}`);
-  const e = new TenantEngine({ tenant: s.tenant, timeZone: s.timeZone, policies: s.policies });
+  const e = new TenantEngine({ tenant: s.tenant, timeZone: s.timeZone, policies: s.policies, liveReads: opts.liveReads });
   e.horizon = s.horizon ?? -Infinity;
   for (const [id, ts] of s.ids) e.ids.add(id, ts);
   for (const [key] of s.scopes) e.scope(key); // same order as before: scopes() stays stable

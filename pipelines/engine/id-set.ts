@@ -1,11 +1,14 @@
 // Event ids seen, for duplicate detection, forgotten by the hour of their event time.
 //
-// An open-addressing table: a 32-bit hash per slot in a typed array, the id itself in a
-// parallel array to confirm a match, the slot's hour in another. A JavaScript Set of the
+// An open-addressing table: a 32-bit hash and the hour per slot, side by side in one typed
+// array (a new id writes one line of it, not two), the id itself in a parallel array to
+// confirm a match. A JavaScript Set of the
 // same ids cost ~750 ns per new id under the ingest bench's load (hashing, growing and
 // rehashing its ordered table), this ~250 ns (tmp-prof/idset.ts at the time); both
 // engine threads pay it for every event. Forgetting an hour rebuilds the table without
-// it, once an hour, instead of deleting ids one by one.
+// it, once an hour, instead of deleting ids one by one. The count of ids per hour is one
+// counter object per hour, the current one cached: a new id costs no Map operation, and a
+// rebuild recounts nothing (growing keeps every hour, forgetting drops whole hours).
 
 const HOUR = 3_600_000;
 const MIN_CAPACITY = 1 << 10;
@@ -23,13 +26,16 @@ export function hashOf(id: string): number {
 }
 
 export class IdSet {
-  private hashes = new Int32Array(MIN_CAPACITY);
-  private hours = new Int32Array(MIN_CAPACITY);
+  /** per slot: [2i] the hash (0: empty), [2i + 1] the hour */
+  private slots = new Int32Array(2 * MIN_CAPACITY);
   private keys: (string | undefined)[] = new Array(MIN_CAPACITY);
   private mask = MIN_CAPACITY - 1;
   private count = 0;
   /** hour (event time / 1 h, floored) → ids filed under it */
-  private perHour = new Map<number, number>();
+  private perHour = new Map<number, { n: number }>();
+  /** the hour the last new id was filed under, and its counter */
+  private curHour = NaN;
+  private cur: { n: number } | null = null;
 
   get size(): number {
     return this.count;
@@ -37,9 +43,9 @@ export class IdSet {
 
   has(id: string): boolean {
     const h = hashOf(id);
-    const hashes = this.hashes;
+    const slots = this.slots;
     for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
-      const v = hashes[i];
+      const v = slots[2 * i];
       if (v === 0) return false;
       if (v === h && this.keys[i] === id) return true;
     }
@@ -48,19 +54,29 @@ export class IdSet {
   /** Adds the id unless it is there already (one probe sequence); false when it was. */
   addNew(id: string, ts: number): boolean {
     const h = hashOf(id);
-    const hashes = this.hashes;
+    const slots = this.slots;
     let i = h & this.mask;
     for (; ; i = (i + 1) & this.mask) {
-      const v = hashes[i];
+      const v = slots[2 * i];
       if (v === 0) break;
       if (v === h && this.keys[i] === id) return false;
     }
     const hour = Math.floor(ts / HOUR);
-    hashes[i] = h;
-    this.hours[i] = hour;
+    slots[2 * i] = h;
+    slots[2 * i + 1] = hour;
     this.keys[i] = id;
-    this.perHour.set(hour, (this.perHour.get(hour) ?? 0) + 1);
-    if (++this.count * 2 > hashes.length) this.rebuild(hashes.length * 2, -Infinity);
+    let c = this.cur;
+    if (hour !== this.curHour || c === null) {
+      c = this.perHour.get(hour) ?? null;
+      if (c === null) {
+        c = { n: 0 };
+        this.perHour.set(hour, c);
+      }
+      this.curHour = hour;
+      this.cur = c;
+    }
+    c.n++;
+    if (++this.count * 4 > slots.length) this.rebuild(slots.length, -Infinity);
     return true;
   }
 
@@ -75,54 +91,62 @@ export class IdSet {
   evictBefore(t: number): void {
     const keepFrom = Math.floor(t / HOUR); // hours h with (h + 1) * HOUR <= t end by t
     let gone = 0;
-    for (const [h, n] of this.perHour) if (h < keepFrom) gone += n;
+    for (const [h, c] of this.perHour) {
+      if (h >= keepFrom) continue;
+      gone += c.n;
+      this.perHour.delete(h);
+    }
+    if (this.curHour < keepFrom) {
+      this.curHour = NaN;
+      this.cur = null;
+    }
     if (gone === 0) return;
-    let cap = this.hashes.length;
+    let cap = this.slots.length >> 1;
     while (cap > MIN_CAPACITY && (this.count - gone) * 4 < cap) cap >>= 1;
     this.rebuild(cap, keepFrom);
   }
 
   clear(): void {
-    this.hashes = new Int32Array(MIN_CAPACITY);
-    this.hours = new Int32Array(MIN_CAPACITY);
+    this.slots = new Int32Array(2 * MIN_CAPACITY);
     this.keys = new Array(MIN_CAPACITY);
     this.mask = MIN_CAPACITY - 1;
     this.count = 0;
     this.perHour.clear();
+    this.curHour = NaN;
+    this.cur = null;
   }
 
   /** [id, start of its hour] pairs, for the saved state */
   entries(): [string, number][] {
     const out: [string, number][] = [];
-    for (let i = 0; i < this.hashes.length; i++) if (this.hashes[i] !== 0) out.push([this.keys[i]!, this.hours[i] * HOUR]);
+    const slots = this.slots;
+    for (let i = 0; i < this.keys.length; i++) if (slots[2 * i] !== 0) out.push([this.keys[i]!, slots[2 * i + 1] * HOUR]);
     return out;
   }
 
-  /** Moves every id of an hour at or after `keepFrom` into a table of `capacity` slots. */
+  /**
+   * Moves every id of an hour at or after `keepFrom` into a table of `capacity` slots
+   * (perHour already lists only those hours).
+   */
   private rebuild(capacity: number, keepFrom: number): void {
-    const { hashes: oh, hours: ohr, keys: ok } = this;
-    const hashes = new Int32Array(capacity);
-    const hours = new Int32Array(capacity);
+    const { slots: os, keys: ok } = this;
+    const slots = new Int32Array(2 * capacity);
     const keys: (string | undefined)[] = new Array(capacity);
     const mask = capacity - 1;
-    const perHour = new Map<number, number>();
     let count = 0;
-    for (let j = 0; j < oh.length; j++) {
-      const h = oh[j];
-      if (h === 0 || ohr[j] < keepFrom) continue;
+    for (let j = 0; j < ok.length; j++) {
+      const h = os[2 * j];
+      if (h === 0 || os[2 * j + 1] < keepFrom) continue;
       let i = h & mask;
-      while (hashes[i] !== 0) i = (i + 1) & mask;
-      hashes[i] = h;
-      hours[i] = ohr[j];
+      while (slots[2 * i] !== 0) i = (i + 1) & mask;
+      slots[2 * i] = h;
+      slots[2 * i + 1] = os[2 * j + 1];
       keys[i] = ok[j];
-      perHour.set(ohr[j], (perHour.get(ohr[j]) ?? 0) + 1);
       count++;
     }
-    this.hashes = hashes;
-    this.hours = hours;
+    this.slots = slots;
     this.keys = keys;
     this.mask = mask;
     this.count = count;
-    this.perHour = perHour;
   }
 }

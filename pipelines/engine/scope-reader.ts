@@ -2,7 +2,7 @@
 // window's sums are computed once (staffing reuses the 15-minute and 1-hour ones) and
 // the member agents are visited once for all three windows; member lists are kept
 // sorted by id between snapshots, and each agent's occupancy is memoised per `now`.
-import { F, newAcc, type Acc } from './acc.ts';
+import { F, countBelow, newAcc, type Acc } from './acc.ts';
 import type { AgentState } from './agents.ts';
 import { agentsRequired } from './erlang.ts';
 import { buildMetrics, type ScopeExtras } from './metrics.ts';
@@ -193,14 +193,4 @@ export class ScopeReader {
         return [];
     }
   }
-}
-
-function countBelow(sorted: number[], v: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const m = (lo + hi) >>> 1;
-    if (sorted[m] < v) lo = m + 1; else hi = m;
-  }
-  return lo;
 }

@@ -7,7 +7,7 @@
 // window can still cut through them (last hour); older buckets keep only sums, which is
 // enough for "today" because it starts at a local midnight, on a whole minute.
 import {
-  MIN, NF, F, K, applyRec, applySums, addAcc, newAcc, newSums, insertSorted, removeSorted, combineSorted,
+  MIN, NF, F, K, applyRec, applySums, addAcc, countBelow, newAcc, newSums, insertSorted, removeSorted, combineSorted,
   type Acc, type Rec,
 } from './acc.ts';
 import type { AgentState } from './agents.ts';
@@ -86,40 +86,57 @@ interface Cache {
   acc: Acc;
 }
 
-/** Start times of segments waiting now, grouped by minute (each sorted) so add/remove stay cheap. */
+/**
+ * Start times of segments waiting now, grouped by minute (each sorted) so add/remove stay
+ * cheap. The minutes are a sorted array with their groups beside them, not a Map: most
+ * adds land in the newest minute (checked first) and a binary search over the few dozen
+ * minutes being waited in reads memory the scope already holds, where a Map lookup was
+ * a cache miss (~5 % of the publisher's apply).
+ */
 export class OpenSet {
   count = 0;
-  private byMin = new Map<number, number[]>();
+  /** minutes holding waiting segments, ascending */
   private mins: number[] = [];
+  /** the start times of mins[i], sorted */
+  private byMin: number[][] = [];
 
   add(t: number): void {
     const m = Math.floor(t / MIN);
-    let arr = this.byMin.get(m);
-    if (!arr) {
-      arr = [];
-      this.byMin.set(m, arr);
-      insertSorted(this.mins, m);
+    const mins = this.mins;
+    const n = mins.length;
+    let i = n - 1;
+    if (n === 0 || mins[i] !== m) {
+      i = countBelow(mins, m);
+      if (i === n) {
+        mins.push(m);
+        this.byMin.push([]);
+      } else if (mins[i] !== m) {
+        mins.splice(i, 0, m);
+        this.byMin.splice(i, 0, []);
+      }
     }
-    insertSorted(arr, t);
+    insertSorted(this.byMin[i], t);
     this.count++;
   }
 
   remove(t: number): void {
     const m = Math.floor(t / MIN);
-    const arr = this.byMin.get(m);
-    if (!arr) return;
+    const mins = this.mins;
+    const i = countBelow(mins, m);
+    if (i === mins.length || mins[i] !== m) return;
+    const arr = this.byMin[i];
     const n = arr.length;
     removeSorted(arr, t);
     if (arr.length === n) return;
     this.count--;
     if (arr.length === 0) {
-      this.byMin.delete(m);
-      removeSorted(this.mins, m);
+      mins.splice(i, 1);
+      this.byMin.splice(i, 1);
     }
   }
 
   oldest(): number | null {
-    return this.mins.length === 0 ? null : this.byMin.get(this.mins[0])![0];
+    return this.mins.length === 0 ? null : this.byMin[0][0];
   }
 }
 

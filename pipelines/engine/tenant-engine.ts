@@ -23,6 +23,13 @@ export interface TenantEngineOptions {
   /** IANA zone for "today"; default UTC */
   timeZone?: string;
   policies?: Record<string, Partial<QueuePolicy>>;
+  /**
+   * false: an engine that is only saved (the checkpointer, pipelines/live/engine-runner.ts).
+   * It keeps everything its snapshot holds, but not what only reads need and a restore
+   * re-derives: waiting sets, ticket backlogs and due times, changed-scope marks. Its
+   * metrics and snapshots cannot be read. Default true.
+   */
+  liveReads?: boolean;
 }
 
 /**
@@ -84,6 +91,8 @@ const SPARSE_WIDTH = 15 * MIN;
 
 export class TenantEngine {
   readonly tenant: string;
+  /** see TenantEngineOptions.liveReads */
+  readonly liveReads: boolean;
   /** @internal state below is read by engine-state.ts (toJSON/fromJSON) */
   clock: DayClock;
   policies: Record<string, Partial<QueuePolicy>>;
@@ -124,6 +133,7 @@ export class TenantEngine {
 
   constructor(opts: TenantEngineOptions = {}) {
     this.tenant = opts.tenant ?? '';
+    this.liveReads = opts.liveReads !== false;
     this.clock = new DayClock(opts.timeZone ?? 'UTC');
     this.policies = { ...opts.policies };
     this.all = this.scope('all');
@@ -319,6 +329,7 @@ export class TenantEngine {
    * which spares the largest set an update on every queued and answered event.
    */
   private applyOpen(t: number, scopes: readonly ScopeState[], s: number): void {
+    if (!this.liveReads) return;
     this.touch(scopes[0]);
     for (let i = 1; i < scopes.length; i++) {
       const sc = scopes[i];
@@ -359,6 +370,7 @@ export class TenantEngine {
     return list;
   }
 
+  /** Marks a scope changed. Without live reads, scopes are marked from birth: none is listed. */
   private touch(sc: ScopeState): void {
     if (sc.dirty) return;
     sc.dirty = true;
@@ -430,6 +442,7 @@ export class TenantEngine {
   }
 
   private applyTicket(st: TicketStat, s: number): void {
+    if (!this.liveReads) return;
     for (const sc of st.sc) {
       this.touch(sc);
       if (!st.open) continue;
@@ -587,6 +600,7 @@ export class TenantEngine {
       if (i < 0 ? key !== 'all' : !KINDS.has(kind)) throw new Error(`bad scope ${key}`);
       const id = i < 0 ? null : key.slice(i + 1);
       sc = new ScopeState(key, kind, id, kind === 'agent' || kind === 'team' ? SPARSE_WIDTH : MIN);
+      sc.dirty = !this.liveReads;
       this.scopeMap.set(key, sc);
       if (id !== null) this.byKind[kind].set(id, sc);
       this.touch(sc);
@@ -596,6 +610,7 @@ export class TenantEngine {
 
   /** KPIs of one scope and window at `now`; undefined for a scope that does not exist. */
   metrics(scope: string, window: Window, now: number): Metrics | undefined {
+    this.readable();
     const sc = this.scopeMap.get(scope);
     if (!sc) return undefined;
     const wi = WINDOWS.indexOf(window);
@@ -605,6 +620,7 @@ export class TenantEngine {
 
   /** Every window of one scope, plus its agent board; undefined for an unknown scope. */
   snapshot(scope: string, now: number): ScopeSnapshot | undefined {
+    this.readable();
     const sc = this.scopeMap.get(scope);
     if (!sc) return undefined;
     return this.reader.snapshot(sc, now);
@@ -612,6 +628,7 @@ export class TenantEngine {
 
   /** Snapshots of every scope at `now`. */
   snapshotAll(now: number): ScopeSnapshot[] {
+    this.readable();
     const out: ScopeSnapshot[] = [];
     let first = true;
     for (const sc of this.scopeMap.values()) {
@@ -619,6 +636,10 @@ export class TenantEngine {
       first = false;
     }
     return out;
+  }
+
+  private readable(): void {
+    if (!this.liveReads) throw new Error('this engine is only saved (liveReads: false): restore it to read its KPIs');
   }
 
   /** Scopes that exist now. */
@@ -647,8 +668,8 @@ export class TenantEngine {
     return tenantToJSON(this);
   }
 
-  static fromJSON(s: TenantState): TenantEngine {
-    return tenantFromJSON(s);
+  static fromJSON(s: TenantState, opts?: Pick<TenantEngineOptions, 'liveReads'>): TenantEngine {
+    return tenantFromJSON(s, opts);
   }
 
   // ---- memory ----

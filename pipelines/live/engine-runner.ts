@@ -86,9 +86,15 @@ export class EngineRunner {
   private lastFull = 0;
   private enc = new TextEncoder();
   private readonly now: () => number;
+  /**
+   * A checkpointer's engines keep only what their snapshots hold (TenantEngineOptions):
+   * no waiting sets, backlogs or changed-scope marks, which only the publisher reads.
+   */
+  private readonly liveReads: boolean;
 
   constructor(private o: EngineRunnerOptions) {
     this.now = o.now ?? Date.now;
+    this.liveReads = o.publish !== false;
     this.partitions = o.partitions ?? ALL_TENANTS;
     this.owns = ownsTenant(this.partitions);
     if (o.metrics) {
@@ -114,7 +120,9 @@ export class EngineRunner {
   engine(tenant: string): TenantEngine {
     let e = this.engines.get(tenant);
     if (!e) {
-      e = new TenantEngine({ tenant, timeZone: this.o.config.timeZone(tenant), policies: this.o.config.policies(tenant) });
+      e = new TenantEngine({
+        tenant, timeZone: this.o.config.timeZone(tenant), policies: this.o.config.policies(tenant), liveReads: this.liveReads,
+      });
       this.engines.set(tenant, e);
     }
     return e;
@@ -292,7 +300,7 @@ export class EngineRunner {
       for (const line of lines(await this.o.store.load([...plan.tenants.keys()]))) {
         const r = JSON.parse(line) as { tenant: string; seq: number | string; state: string };
         if (!this.owns(r.tenant)) continue;
-        const e = tenantFromJSON(JSON.parse(r.state) as TenantState);
+        const e = tenantFromJSON(JSON.parse(r.state) as TenantState, { liveReads: this.liveReads });
         e.setTimeZone(this.o.config.timeZone(r.tenant));
         for (const [q, p] of Object.entries(this.o.config.policies(r.tenant))) e.setQueuePolicy(q, p);
         this.engines.set(r.tenant, e);

@@ -121,6 +121,10 @@ console.log(`engine bench: ${AGENTS} agents, ${QUEUES} queues, ${TEAMS} teams, $
 
 const e = new TenantEngine({ tenant: 't', timeZone: 'Europe/Rome' });
 let busy = 0;
+// CPU time (user + system, this process: the GC's helper threads included) around the
+// apply loops: wall-clock rates move by ±30 % with the other work on a shared machine
+let cpuUs = 0;
+let warmCpuUs = 0;
 // the first events build every agent and the 50,000 waiting contacts while the JIT warms
 // up: the rate past them is reported too, as what a running engine sustains
 const WARM = 100_000;
@@ -130,14 +134,19 @@ let warmEvents = 0;
 const applySpans: [number, number][] = [];
 for (const c of chunks) {
   const batch = JSON.parse(c) as BusEvent[];
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   // an indexed loop: for-of in this top-level code allocates an iterator result per event
   for (let i = 0; i < batch.length; i++) e.apply(batch[i]);
   e.evict(batch[batch.length - 1].ts - 10_000); // as the engine does about once a minute
   const t1 = performance.now();
+  const c1 = process.cpuUsage(c0);
+  const cu = c1.user + c1.system;
+  cpuUs += cu;
   busy += t1 - t0;
   applySpans.push([t0, t1]);
   if (seen >= WARM) {
+    warmCpuUs += cu;
     warmBusy += t1 - t0;
     warmEvents += batch.length;
   }
@@ -193,10 +202,31 @@ const idBytes = (() => {
   return (heap() - h) / 100_000;
 })();
 
+// The checkpointer's engine (liveReads: false: no waiting sets, backlogs or dirty marks)
+// over the same stream, made again from the same seed, after every figure above
+let ckptCpuUs = 0;
+{
+  seed = 42;
+  nid = 0;
+  const all = stream();
+  const ck = new TenantEngine({ tenant: 't', timeZone: 'Europe/Rome', liveReads: false });
+  for (let i = 0; i < all.length; i += 20_000) {
+    const batch = JSON.parse(JSON.stringify(all.slice(i, i + 20_000))) as BusEvent[];
+    const c0 = process.cpuUsage();
+    for (let j = 0; j < batch.length; j++) ck.apply(batch[j]);
+    ck.evict(batch[batch.length - 1].ts - 10_000);
+    const c1 = process.cpuUsage(c0);
+    ckptCpuUs += c1.user + c1.system;
+  }
+}
+
 await new Promise((r) => setTimeout(r, 50)); // let the GC observer deliver its entries
 gcObs.disconnect();
 line('events/s (apply, 1 core)', rate.toFixed(0), rate >= 300_000, '>= 300,000');
 line(`  after the first ${WARM / 1000}k events`, (warmEvents / (warmBusy / 1000)).toFixed(0), null, '(steady state)');
+line('CPU µs per event (apply)', (cpuUs / total).toFixed(2), null, '(user + system, GC threads too)');
+line(`  after the first ${WARM / 1000}k events`, (warmCpuUs / warmEvents).toFixed(2), null, '(steady state)');
+line('  checkpointer engine (no live reads)', (ckptCpuUs / total).toFixed(2), null, '(same stream, after the rest)');
 line('  GC share of apply time', `${((100 * gcIn(applySpans)) / busy).toFixed(0)}%`, null, '');
 line(`snapshot all ${scopes} scopes, first (ms)`, cold.toFixed(1), null, '(cold caches)');
 line('snapshot all scopes, median (ms)', warm[Math.floor(warm.length / 2)].toFixed(1), warm[Math.floor(warm.length / 2)] < 20, '< 20 ms');
