@@ -490,7 +490,8 @@ function historyColumnsSql(req: HistoryRequest, metrics: string[]): string {
     FROM (SELECT *, arraySlice(arrayEnumerateDense(arrayConcat(allb, bs)), length(allb) + 1) AS idx, arrayPopBack(arrayPushFront(idx, 0)) AS prev FROM (${joined}))`;
   const big = vs.map((v) => `arrayExists(x -> abs(x) >= 1e21, ${v})`).join(' OR ');
   return `SELECT head, ${big} AS big, g, labels${vs.map((v) => `, ${v}`).join('')} FROM (${laid})
-    SETTINGS do_not_merge_across_partitions_select_final = 1, output_format_json_quote_denormals = 0,
+    SETTINGS do_not_merge_across_partitions_select_final = 1,
+      output_format_json_quote_denormals = 0, output_format_json_quote_64bit_floats = 0,
       format_template_row_format = '\${head:Raw}\t\${big:Raw}\t\${g:JSON}\t\${labels:JSON}\t{${metrics.map((m, k) => `"${m}":\${v${k}:JSON}`).join(',')}}',
       format_template_rows_between_delimiter = '\\n', format_template_resultset_format = '\${data}'
     FORMAT Template`;
@@ -508,9 +509,12 @@ function historyColumnsSql(req: HistoryRequest, metrics: string[]): string {
  */
 export async function historyColumns(ch: ClickHouseClient, req: HistoryRequest): Promise<Buffer> {
   req = await withCover(ch, req);
-  const metrics = [...new Set(req.metrics)];
-  const raw = await queryRaw(ch, historyColumnsSql(req, metrics), historyParams(req));
-  const body = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  const raw = await queryRaw(ch, historyColumnsSql(req, [...new Set(req.metrics)]), historyParams(req));
+  return columnsJson(req, Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength));
+}
+
+/** The columns answer's JSON from historyColumnsSql's lines: the groups in order, each with its values' bytes as ClickHouse wrote them. */
+export function columnsJson(req: Pick<HistoryRequest, 'interval' | 'tz' | 'metrics' | 'groupBy'>, body: Buffer): Buffer {
   let labels: string[] = [];
   const series: { g: string; values: Buffer }[] = [];
   for (let at = 0; at < body.length; ) {
