@@ -60,7 +60,8 @@ export default async function historyRoutes(app: FastifyInstance, { svc, now: cl
       const tenant = tenantOf(req);
       const now = nowMs();
       const h = parseHistoryQuery(req.query as Query, { tz: tenantSettings(tenants, tenant).time_zone, now });
-      if (h.format === 'columns') return historyColumns(svc.ch, { tenant, ...h, policies: policies(tenant), now });
+      if (h.format === 'columns')
+        return reply.type('application/json; charset=utf-8').send(await historyColumns(svc.ch, { tenant, ...h, policies: policies(tenant), now }));
       const csv = h.format === 'csv' || (!(req.query as Query).format && /\btext\/csv\b/.test(req.headers.accept ?? ''));
       const body = await historyBody(svc.ch, { tenant, ...h, policies: policies(tenant), now }, csv ? 'csv' : 'json');
       if (csv) {

@@ -19,7 +19,7 @@ import { intervalRow, segmentFacts } from '../../pipelines/history/facts.ts';
 import { rng } from '../unit/history/scenario.ts';
 import { line, percentile } from './bench-util.ts';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { historyBody } from '../../server/history/history-query.ts';
+import { historyBody, historyColumns } from '../../server/history/history-query.ts';
 import { compactSettled } from '../../server/history/compact.ts';
 import { rollupSettled } from '../../server/history/rollup.ts';
 
@@ -248,6 +248,8 @@ async function main() {
   const direct: [string, Parameters<typeof historyBody>[1]][] = [
     ['  ClickHouse only: 90 d × 1h by queue', { tenant: TENANT, metrics: ['service_level', 'asa_s'], from: START, to: END, interval: '1h', groupBy: 'queue', filters: {}, tz: 'UTC', policies: pol, now: END }],
     ['  ClickHouse only: the same from the facts alone', { tenant: TENANT, metrics: ['service_level', 'asa_s'], from: START, to: END, interval: '1h', groupBy: 'queue', filters: {}, tz: 'UTC', policies: pol, now: END, rollup: null }],
+    // format=columns: ClickHouse pivots and writes the arrays, JS orders the groups (CPU: both)
+    ['  ClickHouse + JS: 90 d × 1h by queue, format=columns', { tenant: TENANT, metrics: ['service_level', 'asa_s'], from: START, to: END, interval: '1h', groupBy: 'queue', filters: {}, tz: 'UTC', policies: pol, now: END }],
     ['  ClickHouse only: 90 d × 1h by queue, to 12:30 today', { tenant: TENANT, metrics: ['service_level', 'asa_s'], from: START + 1_800_000, to: END + 45_000_000, interval: '1h', groupBy: 'queue', filters: {}, tz: 'UTC', policies: pol, now: END + 45_000_000 }],
     // every channel of the data: the same rows as by queue, read from the queue × channel rollup (its channels merged)
     ['  ClickHouse only: 90 d × 1h by queue from the queue × channel rollup', { tenant: TENANT, metrics: ['service_level', 'asa_s'], from: START, to: END, interval: '1h', groupBy: 'queue', filters: { channel: ['voice', 'chat'] }, tz: 'UTC', policies: pol, now: END }],
@@ -267,7 +269,7 @@ async function main() {
     for (let i = 0; i < Math.min(RUNS, 5) + 1; i++) {
       const s = performance.now();
       const c = process.cpuUsage();
-      await historyBody(ch, req, 'json');
+      await (label.includes('format=columns') ? historyColumns(ch, req) : historyBody(ch, req, 'json'));
       const d = process.cpuUsage(c);
       if (i > 0) {
         ms.push(performance.now() - s);
