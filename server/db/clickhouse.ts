@@ -1,6 +1,7 @@
 // One ClickHouse client for every role: embedded chDB by default, a server when
 // CLICKHOUSE_URL is set. The SQL and the client code are the same for both.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -33,18 +34,59 @@ export async function openClickHouse(config: Pick<Config, 'clickhouse' | 'dataDi
   fs.mkdirSync(dir, { recursive: true });
   const connection = createChdbConnection({ path: dir });
   const client = createClient({ connection, clickhouse_settings: settings } as Parameters<typeof createClient>[0]);
+  const insert: RawOps['insert'] = async (table, values, settings) => {
+    await connection.chdb.rawInsert({
+      table,
+      values, // string or bytes: chDB takes either without copying
+      format: 'JSONEachRow',
+      settings: { date_time_input_format: 'best_effort', ...settings },
+    });
+  };
   setRawOps(client, {
-    insert: async (table, values, settings) => {
-      await connection.chdb.rawInsert({
-        table,
-        values, // string or bytes: chDB takes either without copying
-        format: 'JSONEachRow',
-        settings: { date_time_input_format: 'best_effort', ...settings },
-      });
+    insert,
+    insertFromFile: async (table, structure, body, settings) => {
+      const file = path.join(scratchDir(), `fw-insert-${process.pid}-${++scratchFiles}.ndjson`);
+      try {
+        await fs.promises.writeFile(file, body);
+      } catch {
+        // no room (a container's /dev/shm is often 64 MB): the body goes inline
+        await fs.promises.rm(file, { force: true });
+        return insert(table, body, settings);
+      }
+      try {
+        const set = Object.entries({ date_time_input_format: 'best_effort', ...settings })
+          .map(([k, v]) => `${identifier(k)} = ${typeof v === 'number' ? v : stringLiteral(v)}`)
+          .join(', ');
+        await client.command({
+          query: `INSERT INTO ${identifier(table)} SELECT * FROM file(${stringLiteral(file)}, 'JSONEachRow', ${stringLiteral(structure)}) SETTINGS ${set}`,
+        });
+      } finally {
+        await fs.promises.rm(file, { force: true });
+      }
     },
   });
   return client;
 }
+
+let scratchFiles = 0;
+let scratch: string | null = null;
+/** Where insert bodies wait for chDB to read them: memory (/dev/shm) when there is one. */
+function scratchDir(): string {
+  if (scratch === null) {
+    try {
+      fs.accessSync('/dev/shm', fs.constants.W_OK);
+      scratch = '/dev/shm';
+    } catch {
+      scratch = os.tmpdir();
+    }
+  }
+  return scratch;
+}
+const identifier = (s: string) => {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(s)) throw new Error(`not an identifier: ${s}`);
+  return s;
+};
+const stringLiteral = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 /**
  * Byte paths of a client that bypass @clickhouse/client's (de)serialisation: embedded
@@ -54,6 +96,13 @@ export async function openClickHouse(config: Pick<Config, 'clickhouse' | 'dataDi
 export interface RawOps {
   insert(table: string, body: string | Uint8Array, settings: Record<string, string | number>): Promise<void>;
   query?(sql: string, params: Record<string, unknown>): Promise<Uint8Array>;
+  /**
+   * Embedded chDB only: the body written to a scratch file and read by `INSERT … SELECT
+   * FROM file()`, whose columns `structure` names. chDB reads an inline body's bytes
+   * slowly (1.6 µs per import event into `events_in`, against 0.4 from a file), but an
+   * INSERT … SELECT ignores insert_deduplication_token: a caller must make its own retry safe.
+   */
+  insertFromFile?(table: string, structure: string, body: Uint8Array, settings: Record<string, string | number>): Promise<void>;
 }
 const rawOps = new WeakMap<ClickHouseClient, RawOps>();
 
@@ -102,6 +151,11 @@ export async function insertRaw(
   if (raw) return raw.insert(table, body, settings);
   const r = await ch.exec({ query: `INSERT INTO ${table} FORMAT JSONEachRow`, values: Readable.from([body]), clickhouse_settings: settings });
   r.stream.resume();
+}
+
+/** insertFromFile of the client's raw ops, when it has one (embedded chDB). */
+export function fileInsert(ch: ClickHouseClient): RawOps['insertFromFile'] | undefined {
+  return rawOps.get(ch)?.insertFromFile;
 }
 
 /** Runs a query (its FORMAT clause included) and returns ClickHouse's output bytes, undecoded. */

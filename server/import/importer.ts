@@ -12,7 +12,7 @@
 import crypto from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { EVENTS_IN_SETTINGS } from '../../pipelines/writer/events-in.ts';
-import { insertRaw } from '../db/clickhouse.ts';
+import { fileInsert, insertRaw } from '../db/clickhouse.ts';
 import { validateEvent } from '../ingest/validate.ts';
 import { EventBytes } from './event-bytes.ts';
 import { StreamStop, type ImportRecord } from './formats.ts';
@@ -119,12 +119,27 @@ async function insertBatch(ch: ClickHouseClient, tenant: string, ids: string[], 
   for (const id of ids) hash.update(id).update('\n');
   // Same token on a retry: ClickHouse drops the repeat if the first attempt got in.
   const settings = { ...EVENTS_IN_SETTINGS, ...IMPORT_INSERT_SETTINGS, insert_deduplication_token: hash.digest('hex') };
+  const fromFile = fileInsert(ch);
   let delay = 200;
   for (let attempt = 1; ; attempt++) {
     try {
-      await insertRaw(ch, 'events_in', body, settings);
+      if (fromFile) await fromFile('events_in', 'm String', body, settings);
+      else await insertRaw(ch, 'events_in', body, settings);
       return;
     } catch (err) {
+      if (fromFile) {
+        // An insert from a file ignores the token: try again only when none of the
+        // batch got in (all of it: done); part of it stops the import, whose re-run
+        // stores only the ids missing.
+        const stored = await storedIds(ch, tenant, ids).catch(() => null);
+        if (stored?.size === ids.length) return;
+        if (stored === null || stored.size > 0)
+          throw new Error(
+            `an insert of ${ids.length} events failed (${(err as Error).message}) and ` +
+              (stored ? `${stored.size} of them are stored` : 'what it stored could not be read') +
+              ': import the file again to store the rest',
+          );
+      }
       if (attempt >= 5) throw err;
       await new Promise((r) => setTimeout(r, delay));
       delay *= 2;

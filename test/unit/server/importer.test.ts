@@ -11,8 +11,12 @@ import { runImport } from '../../../server/import/importer.ts';
 const NOW = Date.parse('2026-03-03T00:00:00Z');
 const line = (id: string) => `{"id":"${id}","type":"ticket.reopened","time":"2026-03-02T10:00:00.000Z","ticket_id":"k-${id}"}`;
 
-/** `before`: ids stored before the import; what the import inserts is stored too (event_ids). */
-function fakeClickHouse(before: string[] = []) {
+/**
+ * `before`: ids stored before the import; what the import inserts is stored too (event_ids).
+ * `fromFile`: the client inserts from files (embedded chDB), failing as `failures` says:
+ * each entry is how many of the body's events get in before that attempt throws.
+ */
+function fakeClickHouse(before: string[] = [], fromFile = false, failures: number[] = []) {
   const bodies: string[] = [];
   const stored = () => [...before, ...inserted()];
   const ch = {
@@ -22,10 +26,23 @@ function fakeClickHouse(before: string[] = []) {
       return { json: async () => rows };
     },
   } as unknown as ClickHouseClient;
+  const store = (body: Uint8Array, upTo = Infinity) => {
+    const lines = Buffer.from(body).toString().trim().split('\n');
+    const events = lines.flatMap((l) => JSON.parse(l).m as object[]).slice(0, upTo);
+    bodies.push(JSON.stringify({ m: events }) + '\n');
+  };
   setRawOps(ch, {
-    insert: async (_table, body) => {
-      bodies.push(Buffer.from(body as Uint8Array).toString());
-    },
+    insert: async (_table, body) => store(body as Uint8Array),
+    ...(fromFile
+      ? {
+          insertFromFile: async (_table: string, _structure: string, body: Uint8Array) => {
+            const fail = failures.shift();
+            if (fail === undefined) return store(body);
+            if (fail > 0) store(body, fail);
+            throw new Error('insert broke');
+          },
+        }
+      : {}),
   });
   /** the ids of the events inserted, in order */
   const inserted = () => bodies.flatMap((b) => b.trim().split('\n')).flatMap((l) => (JSON.parse(l).m as { id: string }[]).map((e) => e.id));
@@ -50,7 +67,34 @@ describe('runImport duplicates', () => {
     const s = await runImport(ndjsonRecords(body(['a', 'b', 'c', 'd', 'e'])), { ch: f.ch, tenant: 't', now: NOW, batchSize: 2 });
     expect(s).toMatchObject({ lines: 5, loaded: 3, duplicates: 2 });
     expect(f.inserted()).toEqual(['a', 'c', 'd']);
-    // the bodies hold whole messages only
-    for (const b of f.bodies) for (const l of b.trim().split('\n')) expect(() => JSON.parse(l)).not.toThrow();
+  });
+});
+
+describe('runImport inserting from files (no dedup token)', () => {
+  const ids = ['a', 'b', 'c', 'd', 'e'];
+  it('tries again when nothing of the batch got in', async () => {
+    const f = fakeClickHouse([], true, [0, 0]);
+    const s = await runImport(ndjsonRecords(body(ids)), { ch: f.ch, tenant: 't', now: NOW, batchSize: 3 });
+    expect(s).toMatchObject({ loaded: 5, duplicates: 0 });
+    expect(f.inserted()).toEqual(ids);
+  });
+
+  it('takes a batch that got in whole despite the error as stored', async () => {
+    const f = fakeClickHouse([], true, [3]);
+    const s = await runImport(ndjsonRecords(body(ids)), { ch: f.ch, tenant: 't', now: NOW, batchSize: 3 });
+    expect(s).toMatchObject({ loaded: 5 });
+    expect(f.inserted()).toEqual(ids);
+  });
+
+  it('stops when part of a batch got in, and never stores an id twice', async () => {
+    const f = fakeClickHouse([], true, [2]);
+    await expect(runImport(ndjsonRecords(body(ids)), { ch: f.ch, tenant: 't', now: NOW, batchSize: 3 })).rejects.toThrow(
+      /an insert of 3 events failed \(insert broke\) and 2 of them are stored: import the file again/,
+    );
+    expect(f.inserted()).toEqual(['a', 'b']);
+    // the re-run stores the rest
+    const s = await runImport(ndjsonRecords(body(ids)), { ch: f.ch, tenant: 't', now: NOW, batchSize: 3 });
+    expect(s).toMatchObject({ loaded: 3, duplicates: 2 });
+    expect(f.inserted().sort()).toEqual(ids);
   });
 });
