@@ -54,6 +54,15 @@ function readsTheSame(data: Uint8Array): boolean {
 type WellFormable = string & { toWellFormed(): string };
 const wellFormed = (_k: string, v: unknown) => (typeof v === 'string' ? (v as WellFormable).toWellFormed() : v);
 
+/**
+ * One event as writeEvents writes it inside its array: the same test per event (an
+ * escaped lone surrogate is all JSON.stringify can write that ClickHouse reads otherwise).
+ */
+export function eventJson(ev: BusEvent): string {
+  const plain = JSON.stringify(ev);
+  return plain.includes('\\ud') ? JSON.stringify(ev, wellFormed) : plain;
+}
+
 /** Events written as a JSON array ClickHouse reads as JavaScript does (lone surrogates as U+FFFD). */
 export function writeEvents(events: readonly BusEvent[]): Uint8Array {
   const plain = Buffer.from(JSON.stringify(events));

@@ -1,6 +1,7 @@
 // One ClickHouse client for every role: embedded chDB by default, a server when
 // CLICKHOUSE_URL is set. The SQL and the client code are the same for both.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -44,18 +45,59 @@ export async function openClickHouse(config: Pick<Config, 'clickhouse' | 'dataDi
   }
   const connection = await openChdb(path.join(config.dataDir, 'clickhouse'));
   const client = createClient({ connection, clickhouse_settings: settings } as Parameters<typeof createClient>[0]);
+  const insert: RawOps['insert'] = async (table, values, settings) => {
+    await connection.chdb.rawInsert({
+      table,
+      values, // string or bytes: chDB takes either without copying
+      format: 'JSONEachRow',
+      settings: { date_time_input_format: 'best_effort', ...settings },
+    });
+  };
   setRawOps(client, {
-    insert: async (table, values, settings) => {
-      await connection.chdb.rawInsert({
-        table,
-        values, // string or bytes: chDB takes either without copying
-        format: 'JSONEachRow',
-        settings: { date_time_input_format: 'best_effort', ...settings },
-      });
+    insert,
+    insertFromFile: async (table, structure, body, settings) => {
+      const file = path.join(scratchDir(), `fw-insert-${process.pid}-${++scratchFiles}.ndjson`);
+      try {
+        await fs.promises.writeFile(file, body);
+      } catch {
+        // no room (a container's /dev/shm is often 64 MB): the body goes inline
+        await fs.promises.rm(file, { force: true });
+        return insert(table, body, settings);
+      }
+      try {
+        const set = Object.entries({ date_time_input_format: 'best_effort', ...settings })
+          .map(([k, v]) => `${identifier(k)} = ${typeof v === 'number' ? v : stringLiteral(v)}`)
+          .join(', ');
+        await client.command({
+          query: `INSERT INTO ${identifier(table)} SELECT * FROM file(${stringLiteral(file)}, 'JSONEachRow', ${stringLiteral(structure)}) SETTINGS ${set}`,
+        });
+      } finally {
+        await fs.promises.rm(file, { force: true });
+      }
     },
   });
   return client;
 }
+
+let scratchFiles = 0;
+let scratch: string | null = null;
+/** Where insert bodies wait for chDB to read them: memory (/dev/shm) when there is one. */
+function scratchDir(): string {
+  if (scratch === null) {
+    try {
+      fs.accessSync('/dev/shm', fs.constants.W_OK);
+      scratch = '/dev/shm';
+    } catch {
+      scratch = os.tmpdir();
+    }
+  }
+  return scratch;
+}
+const identifier = (s: string) => {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(s)) throw new Error(`not an identifier: ${s}`);
+  return s;
+};
+const stringLiteral = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 /**
  * A connection to embedded chDB (the ClickHouse engine in this process) on a data
@@ -78,6 +120,13 @@ export async function openChdb(dir: string): Promise<ChdbConnection> {
 export interface RawOps {
   insert(table: string, body: string | Uint8Array, settings: Record<string, string | number>): Promise<void>;
   query?(sql: string, params: Record<string, unknown>): Promise<Uint8Array>;
+  /**
+   * Embedded chDB only: the body written to a scratch file and read by `INSERT … SELECT
+   * FROM file()`, whose columns `structure` names. chDB reads an inline body's bytes
+   * slowly (1.6 µs per import event into `events_in`, against 0.4 from a file), but an
+   * INSERT … SELECT ignores insert_deduplication_token: a caller must make its own retry safe.
+   */
+  insertFromFile?(table: string, structure: string, body: Uint8Array, settings: Record<string, string | number>): Promise<void>;
 }
 const rawOps = new WeakMap<ClickHouseClient, RawOps>();
 
@@ -131,6 +180,11 @@ export async function insertRaw(
 const CLIENT_FORMATS = new Set<string>([...SupportedJSONFormats, ...SupportedRawFormats]);
 /** `… FORMAT Name [SETTINGS …]` at the end of a query */
 const TRAILING_FORMAT = /\bFORMAT\s+([A-Za-z]\w*)(\s+SETTINGS\s[\s\S]*?)?\s*;?\s*$/i;
+
+/** insertFromFile of the client's raw ops, when it has one (embedded chDB). */
+export function fileInsert(ch: ClickHouseClient): RawOps['insertFromFile'] | undefined {
+  return rawOps.get(ch)?.insertFromFile;
+}
 
 /** Runs a query (its FORMAT clause included) and returns ClickHouse's output bytes, undecoded. */
 export async function queryRaw(ch: ClickHouseClient, query: string, params: Record<string, unknown> = {}): Promise<Uint8Array> {

@@ -9,8 +9,15 @@ import { EventSchemas } from '../../pipelines/events/schema.ts';
 
 export type ImportFormat = 'ndjson' | 'json' | 'csv';
 
-/** One record of the input: `line` is the 1-based line (NDJSON, CSV) or element number (JSON array). */
-export type ImportRecord = { line: number; value: unknown; error?: undefined } | { line: number; error: string; field?: string };
+/**
+ * One record of the input: `line` is the 1-based line (NDJSON, CSV) or element number
+ * (JSON array). A record parsed from JSON text also names its bytes, `src[start, end)`,
+ * so that a valid event written as JSON.stringify would write it is stored from them
+ * (event-bytes.ts).
+ */
+export type ImportRecord =
+  | { line: number; value: unknown; error?: undefined; src?: Uint8Array; start?: number; end?: number }
+  | { line: number; error: string; field?: string };
 
 /** The body cannot be read past this point. */
 export class StreamStop extends Error {
@@ -29,17 +36,38 @@ const NL = 0x0a;
 export async function* ndjsonRecords(chunks: AsyncIterable<Buffer>): AsyncGenerator<ImportRecord[]> {
   let carry: Buffer | null = null;
   let line = 0;
-  const parse = (text: string, out: ImportRecord[]) => {
-    const lines = text.split('\n');
-    for (const l of lines) {
-      line++;
-      const s = l.charCodeAt(l.length - 1) === 13 ? l.slice(0, -1) : l;
-      if (s.length === 0 || !s.trim()) continue;
-      try {
-        out.push({ line, value: JSON.parse(s) });
-      } catch (err) {
-        out.push({ line, error: `invalid JSON: ${(err as Error).message}` });
+  /** the lines of buf[0, end) (end: the last newline or the end of the body) */
+  const parse = (buf: Buffer, end: number, out: ImportRecord[]) => {
+    const text = buf.toString('utf8', 0, end);
+    // all ASCII: a line's characters are its bytes; else each line's bytes are looked up
+    const ascii = text.length === end;
+    let pos = 0;
+    let at = 0;
+    for (;;) {
+      let nl = text.indexOf('\n', pos);
+      if (nl < 0) nl = text.length;
+      let nlAt = nl; // the newline's byte
+      if (!ascii) {
+        nlAt = buf.indexOf(NL, at);
+        if (nlAt < 0 || nlAt > end) nlAt = end;
       }
+      let stop = nlAt;
+      line++;
+      let s = text.slice(pos, nl);
+      if (s.charCodeAt(s.length - 1) === 13) {
+        s = s.slice(0, -1);
+        stop--;
+      }
+      if (s.length !== 0 && s.trim()) {
+        try {
+          out.push({ line, value: JSON.parse(s), src: buf, start: at, end: stop });
+        } catch (err) {
+          out.push({ line, error: `invalid JSON: ${(err as Error).message}` });
+        }
+      }
+      if (nl >= text.length) break;
+      pos = nl + 1;
+      at = nlAt + 1;
     }
   };
   for await (const chunk of chunks) {
@@ -51,12 +79,12 @@ export async function* ndjsonRecords(chunks: AsyncIterable<Buffer>): AsyncGenera
     }
     carry = last + 1 < buf.length ? buf.subarray(last + 1) : null;
     const out: ImportRecord[] = [];
-    parse(buf.toString('utf8', 0, last), out);
+    parse(buf, last, out);
     if (out.length) yield out;
   }
   if (carry && carry.length) {
     const out: ImportRecord[] = [];
-    parse(carry.toString('utf8'), out);
+    parse(carry, carry.length, out);
     if (out.length) yield out;
   }
 }
@@ -184,8 +212,10 @@ export class JsonArraySplitter {
   private record(): ImportRecord {
     const buf = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts);
     this.parts = [];
+    let end = buf.length;
+    while (end > 0 && isWs(buf[end - 1])) end--;
     try {
-      return { line: this.element, value: JSON.parse(buf.toString('utf8')) };
+      return { line: this.element, value: JSON.parse(buf.toString('utf8')), src: buf, start: 0, end };
     } catch (err) {
       return { line: this.element, error: `invalid JSON: ${(err as Error).message}` };
     }

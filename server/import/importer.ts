@@ -11,10 +11,10 @@
 // one count of the tenant's ids says so.
 import crypto from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { BusEvent } from '../../pipelines/events/schema.ts';
-import { eventsInBody, EVENTS_IN_SETTINGS, writeEvents } from '../../pipelines/writer/events-in.ts';
-import { insertRaw } from '../db/clickhouse.ts';
+import { EVENTS_IN_SETTINGS } from '../../pipelines/writer/events-in.ts';
+import { fileInsert, insertRaw } from '../db/clickhouse.ts';
 import { validateEvent } from '../ingest/validate.ts';
+import { EventBytes } from './event-bytes.ts';
 import { StreamStop, type ImportRecord } from './formats.ts';
 import { IdHashes } from './id-hashes.ts';
 
@@ -55,7 +55,11 @@ export interface ImportOptions {
   tenant: string;
   /** "now" for the future-time check (default Date.now()) */
   now?: number;
-  /** events per insert (default 50,000: fewer parts to merge than 25,000, measured 7.4 against 8.0 s per 1 M) */
+  /**
+   * events per insert (default 200,000). chDB's CPU per event of an events_in insert
+   * falls with its size (1 M bench events into a fresh store, process CPU, 2 runs each):
+   * 5.8/5.9 µs at 50k, 5.0/5.1 at 100k, 4.0/4.3 at 200k, 4.4/4.3 at 400k.
+   */
   batchSize?: number;
   /** bytes read so far, for progress */
   bytes?: () => number;
@@ -73,6 +77,8 @@ export const MAX_ERRORS = 1000;
  * 6.4–7.7 → 5.2–5.4 µs of CPU per event, and the import shares two cores with it.
  */
 const IMPORT_INSERT_SETTINGS = { input_format_parallel_parsing: 0, max_threads: 1 } as const;
+/** ids per `event_ids` lookup */
+const LOOKUP_IDS = 50_000;
 /** events per `m` row of events_in (one JSON array each; sql/0014) */
 const PER_MESSAGE = 500;
 
@@ -94,29 +100,46 @@ async function tenantIds(ch: ClickHouseClient, tenant: string): Promise<number> 
   return Number((await r.json<{ n: number }>())[0].n);
 }
 
+/** The ids of `ids` stored for the tenant, asked 50k at a time (one query's parameters stay small). */
 async function storedIds(ch: ClickHouseClient, tenant: string, ids: string[]): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
-  const r = await ch.query({
-    query: 'SELECT id FROM event_ids WHERE tenant = {tenant:String} AND id IN {ids:Array(String)}',
-    query_params: { tenant, ids },
-    format: 'JSONCompactEachRow',
-  });
-  return new Set((await r.json<[string]>()).map(([id]) => id));
+  const out = new Set<string>();
+  for (let i = 0; i < ids.length; i += LOOKUP_IDS) {
+    const r = await ch.query({
+      query: 'SELECT id FROM event_ids WHERE tenant = {tenant:String} AND id IN {ids:Array(String)}',
+      query_params: { tenant, ids: ids.slice(i, i + LOOKUP_IDS) },
+      format: 'JSONCompactEachRow',
+    });
+    for (const [id] of await r.json<[string]>()) out.add(id);
+  }
+  return out;
 }
 
-async function insertBatch(ch: ClickHouseClient, tenant: string, events: BusEvent[]): Promise<void> {
-  const arrays: Uint8Array[] = [];
+async function insertBatch(ch: ClickHouseClient, tenant: string, ids: string[], body: Uint8Array): Promise<void> {
   const hash = crypto.createHash('sha1').update(`import\n${tenant}\n`);
-  for (let i = 0; i < events.length; i += PER_MESSAGE) arrays.push(writeEvents(events.slice(i, i + PER_MESSAGE)));
-  for (const e of events) hash.update(e.id).update('\n');
+  for (const id of ids) hash.update(id).update('\n');
   // Same token on a retry: ClickHouse drops the repeat if the first attempt got in.
   const settings = { ...EVENTS_IN_SETTINGS, ...IMPORT_INSERT_SETTINGS, insert_deduplication_token: hash.digest('hex') };
+  const fromFile = fileInsert(ch);
   let delay = 200;
   for (let attempt = 1; ; attempt++) {
     try {
-      await insertRaw(ch, 'events_in', eventsInBody(arrays), settings);
+      if (fromFile) await fromFile('events_in', 'm String', body, settings);
+      else await insertRaw(ch, 'events_in', body, settings);
       return;
     } catch (err) {
+      if (fromFile) {
+        // An insert from a file ignores the token: try again only when none of the
+        // batch got in (all of it: done); part of it stops the import, whose re-run
+        // stores only the ids missing.
+        const stored = await storedIds(ch, tenant, ids).catch(() => null);
+        if (stored?.size === ids.length) return;
+        if (stored === null || stored.size > 0)
+          throw new Error(
+            `an insert of ${ids.length} events failed (${(err as Error).message}) and ` +
+              (stored ? `${stored.size} of them are stored` : 'what it stored could not be read') +
+              ': import the file again to store the rest',
+          );
+      }
       if (attempt >= 5) throw err;
       await new Promise((r) => setTimeout(r, delay));
       delay *= 2;
@@ -127,7 +150,7 @@ async function insertBatch(ch: ClickHouseClient, tenant: string, events: BusEven
 export async function runImport(records: AsyncIterable<ImportRecord[]>, o: ImportOptions): Promise<ImportSummary> {
   const { ch, tenant } = o;
   const now = o.now ?? Date.now();
-  const batchSize = o.batchSize ?? 50_000;
+  const batchSize = o.batchSize ?? 200_000;
   const t0 = performance.now();
   const seen = new IdHashes();
   const errors: ImportError[] = [];
@@ -143,10 +166,18 @@ export async function runImport(records: AsyncIterable<ImportRecord[]>, o: Impor
   const before = await tenantIds(ch, tenant);
   let lookup = before > 0;
 
-  let batch: BusEvent[] = [];
-  /** ids of `batch` that hit the hash table: a duplicate, or a 64-bit collision */
-  let suspects: BusEvent[] = [];
-  let inflight: { events: BusEvent[]; done: Promise<void> } | null = null;
+  // The batch keeps only what the flush needs of each event, its id and time: the event
+  // itself is written to `bytes` when read, so 50k parsed events are not held until the
+  // insert (they died old: ~1.25 µs of GC per event on the main thread).
+  let ids: string[] = [];
+  let tss: number[] = [];
+  /** the insert body of the batch, written as it is read */
+  const bytes = new EventBytes(tenant, now, PER_MESSAGE);
+  /** indexes of batch ids that hit the hash table: a duplicate, or a 64-bit collision */
+  let suspects: number[] = [];
+  /** the batch's ids as a set, made at its first suspect (a linear search per suspect was quadratic) */
+  let inBatch: Set<string> | null = null;
+  let inflight: { ids: string[]; done: Promise<void> } | null = null;
 
   const seconds = () => (performance.now() - t0) / 1000;
   const progress = (): ImportProgress => {
@@ -163,49 +194,51 @@ export async function runImport(records: AsyncIterable<ImportRecord[]>, o: Impor
 
   /** Drops from the batch what is stored already, then inserts it (one insert in flight). */
   const flush = async () => {
-    let events = batch;
+    const all = ids;
+    const times = tss;
     const sus = suspects;
-    batch = [];
+    ids = [];
+    tss = [];
     suspects = [];
+    inBatch = null;
+    /** indexes of the batch's duplicates */
+    const dropped = new Set<number>();
     if (sus.length) {
       // Confirm probable duplicates: the batch before us must be stored first.
       if (inflight) await inflight.done;
-      const prev = new Set(inflight?.events.map((e) => e.id));
-      const found = await storedIds(ch, tenant, sus.filter((e) => !prev.has(e.id)).map((e) => e.id));
-      const drop = new Set(sus.filter((e) => prev.has(e.id) || found.has(e.id)));
+      const prev = new Set(inflight?.ids);
+      const found = await storedIds(ch, tenant, sus.filter((i) => !prev.has(all[i])).map((i) => all[i]));
       // a collision (not stored anywhere) goes in after all
-      if (drop.size) {
-        events = events.filter((e) => !drop.has(e));
-        duplicates += drop.size;
-      }
+      for (const i of sus) if (prev.has(all[i]) || found.has(all[i])) dropped.add(i);
     }
-    if (!lookup && events.length) {
-      const stored = loaded + (inflight?.events.length ?? 0);
+    if (!lookup && all.length > dropped.size) {
+      const stored = loaded + (inflight?.ids.length ?? 0);
       if ((await tenantIds(ch, tenant)) > before + stored) lookup = true; // someone else stores ids for this tenant now
     }
-    if (lookup && events.length) {
-      const found = await storedIds(ch, tenant, events.map((e) => e.id));
-      if (found.size) {
-        events = events.filter((e) => !found.has(e.id));
-        duplicates += found.size;
-      }
+    if (lookup && all.length > dropped.size) {
+      const found = await storedIds(ch, tenant, all.filter((_, i) => !dropped.has(i)));
+      all.forEach((id, i) => found.has(id) && dropped.add(i));
     }
+    duplicates += dropped.size;
+    const kept = dropped.size ? all.filter((_, i) => !dropped.has(i)) : all;
+    // the batch's body, without what was dropped; the next batch writes a new one
+    const body = bytes.body(dropped);
     if (inflight) {
       await inflight.done;
-      loaded += inflight.events.length;
+      loaded += inflight.ids.length;
       inflight = null;
     }
-    if (events.length === 0) return;
-    for (const e of events) {
-      if (e.ts < lo) lo = e.ts;
-      if (e.ts > hi) hi = e.ts;
+    if (kept.length === 0) return;
+    for (let i = 0; i < times.length; i++) {
+      if (dropped.has(i)) continue;
+      if (times[i] < lo) lo = times[i];
+      if (times[i] > hi) hi = times[i];
     }
-    const mine = { events, done: insertBatch(ch, tenant, events) };
+    const mine = { ids: kept, done: insertBatch(ch, tenant, kept, body) };
     mine.done.catch(() => {}); // awaited (and thrown) by the next flush
     inflight = mine;
   };
 
-  let batchIds: string[] = [];
   try {
     for await (const recs of records) {
       for (const rec of recs) {
@@ -224,18 +257,18 @@ export async function runImport(records: AsyncIterable<ImportRecord[]>, o: Impor
         const ev = r.event;
         if (!seen.add(ev.id)) {
           // in this batch already: a duplicate; else confirmed at the flush
-          if (batchIds.includes(ev.id)) {
+          inBatch ??= new Set(ids);
+          if (inBatch.has(ev.id)) {
             duplicates++;
             continue;
           }
-          suspects.push(ev);
+          suspects.push(ids.length);
         }
-        batch.push(ev);
-        batchIds.push(ev.id);
-        if (batch.length >= batchSize) {
-          await flush();
-          batchIds = [];
-        }
+        ids.push(ev.id);
+        inBatch?.add(ev.id);
+        tss.push(ev.ts);
+        bytes.add(ev, rec.src, rec.start, rec.end);
+        if (ids.length >= batchSize) await flush();
       }
       if (o.onProgress && performance.now() - lastProgress >= progressMs) {
         lastProgress = performance.now();
@@ -252,7 +285,7 @@ export async function runImport(records: AsyncIterable<ImportRecord[]>, o: Impor
   await flush();
   if (inflight) {
     await (inflight as { done: Promise<void> }).done;
-    loaded += (inflight as { events: BusEvent[] }).events.length;
+    loaded += (inflight as { ids: string[] }).ids.length;
   }
   const loadS = seconds();
   let rebuildS = 0;

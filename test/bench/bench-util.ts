@@ -78,6 +78,17 @@ export async function postAll(
  */
 export function threadCpu(pid: number): Map<string, number> {
   const out = new Map<string, number>();
+  for (const { label, cpu } of threadTimes(pid).values()) out.set(label, (out.get(label) ?? 0) + cpu);
+  return out;
+}
+
+/**
+ * CPU seconds of each thread of a process and its children, keyed `pid/tid`, with the
+ * label threadCpu sums them under. ClickHouse's pool threads rename themselves per task,
+ * so a thread's label is only its name at the time of reading.
+ */
+export function threadTimes(pid: number): Map<string, { label: string; cpu: number }> {
+  const out = new Map<string, { label: string; cpu: number }>();
   const tick = 100; // USER_HZ on Linux
   let pids: number[];
   try {
@@ -98,7 +109,7 @@ export function threadCpu(pid: number): Map<string, number> {
         const name = s.slice(s.indexOf('(') + 1, s.lastIndexOf(')'));
         const f = statFields(s);
         const label = p !== pid ? name : Number(t) === pid ? 'main' : name === 'node' ? 'node (helpers)' : name;
-        out.set(label, (out.get(label) ?? 0) + (Number(f[11]) + Number(f[12])) / tick);
+        out.set(`${p}/${t}`, { label, cpu: (Number(f[11]) + Number(f[12])) / tick });
       } catch {
         /* the thread ended */
       }
