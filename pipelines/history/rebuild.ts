@@ -20,6 +20,13 @@ export const CONTACT_TYPES = [
   'contact.queued', 'contact.answered', 'contact.abandoned', 'contact.transferred', 'contact.ended', 'contact.wrapped',
 ];
 
+/** Appends `v` to the list of `k` in `m`. */
+function pushTo<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const l = m.get(k);
+  if (l) l.push(v);
+  else m.set(k, [v]);
+}
+
 async function rows<T>(ch: ClickHouseClient, query: string, params: Record<string, unknown>): Promise<T[]> {
   const r = await ch.query({ query, query_params: params, format: 'JSONEachRow' });
   return r.json<T>();
@@ -74,18 +81,18 @@ export async function rebuildAgents(ch: ClickHouseClient, tenant: string, touche
   for (const e of evs) {
     const span = touched.get(e.agent_id)!;
     if (e.ts < span.min || e.ts > span.max) continue;
-    let l = byAgent.get(e.agent_id);
-    if (!l) byAgent.set(e.agent_id, (l = []));
-    l.push(toStateEvent(e));
+    pushTo(byAgent, e.agent_id, toStateEvent(e));
   }
   const version = nextVersion();
   const out: AgentStateRow[] = [];
   const carried = new Map<string, AgentInterval>(); // the next event's interval as it now reads
+  const lastOf = new Map<string, AgentInterval>(); // the last interval written per agent
   for (const [agent, l] of byAgent) {
     const ivs = agentIntervals(agent, l, prevBy.get(agent) ?? null);
+    const last = ivs[ivs.length - 1];
+    lastOf.set(agent, last);
     const n = next.get(agent);
     if (n) {
-      const last = ivs[ivs.length - 1];
       last.end = n.ts;
       carried.set(agent, agentIntervals(agent, [toStateEvent(n)], last)[1]);
     }
@@ -104,14 +111,11 @@ export async function rebuildAgents(ch: ClickHouseClient, tenant: string, touche
     const rest = new Map<string, AgentStateEvent[]>();
     for (const e of all) {
       if (e.ts <= touched.get(e.agent_id)!.max) continue; // written above
-      let l = rest.get(e.agent_id);
-      if (!l) rest.set(e.agent_id, (l = []));
-      l.push(toStateEvent(e));
+      pushTo(rest, e.agent_id, toStateEvent(e));
     }
     for (const [agent, l] of rest) {
       // continue from the last interval written above (its end is rewritten to the first of l)
-      const before = out.filter((r) => r.agent_id === agent).at(-1)!;
-      for (const iv of agentIntervals(agent, l, before).slice(1)) out.push(intervalRow(tenant, iv, version));
+      for (const iv of agentIntervals(agent, l, lastOf.get(agent)!).slice(1)) out.push(intervalRow(tenant, iv, version));
     }
   }
   if (out.length) await ch.insert({ table: 'hist_agent_states', values: out, format: 'JSONEachRow', clickhouse_settings: MANY_DAYS });
@@ -233,9 +237,7 @@ async function teamsAt(ch: ClickHouseClient, tenant: string, asks: { agent: stri
   const by = new Map<string, AgentInterval[]>();
   for (const [a, iv] of before) by.set(a, [iv]);
   for (const iv of ivs) {
-    let l = by.get(iv.agent_id);
-    if (!l) by.set(iv.agent_id, (l = []));
-    l.push(toInterval(iv));
+    pushTo(by, iv.agent_id, toInterval(iv));
   }
   return asks.map((a) => teamAt(by.get(a.agent) ?? [], a.t));
 }
@@ -270,9 +272,7 @@ export async function rebuildContacts(
   ]);
   const byContact = new Map<string, ContactEvent[]>();
   for (const e of evs) {
-    let l = byContact.get(e.contact_id);
-    if (!l) byContact.set(e.contact_id, (l = []));
-    l.push(e);
+    pushTo(byContact, e.contact_id, e);
   }
   const segs = [...byContact].flatMap(([c, l]) => contactSegments(c, l));
   const answered = segs.filter((s) => s.answered_at !== null);
