@@ -41,7 +41,7 @@ export const en: LexiconSource = {
   topics: {
     waiting_time: ['wait*:1.5', 'hold:1.5', 'queue*:1.5', 'minutes', 'hour*', 'picked up', 'got through', 'call back', 'called me back', 'called back', 'dropped', 'answer*:0.5'],
     agent_courtesy: ['agent:0.5', 'lady:0.5', 'guy:0.5', 'kind', 'kindness', 'lovely', 'patien*', 'polite*', 'friendly', 'unfriendly', 'courteous', 'rude*', 'dismissive', 'arrogant', 'tone', 'attitude', 'manner*', 'empath*', 'listened', 'hung up', 'professional*', 'helpful:0.5', 'unhelpful'],
-    agent_knowledge: ['knowledge*', 'knew', 'competent', 'incompetent', 'clueless', 'trained', 'training', 'script*', 'information', 'explanation*', 'explained:0.5', 'transferred', 'no idea', 'next steps', 'case number', 'expert*'],
+    agent_knowledge: ['knowledge*', 'knew', 'competent', 'incompetent', 'clueless', 'trained', 'training', 'script*', 'information:0.7', 'explanation*', 'explained:0.5', 'transferred', 'no idea', 'next steps', 'case number', 'expert*'],
     resolution: ['resolv*:1.5', 'solv*:1.5', 'solution*:1.5', 'fix*:1.5', 'sorted', 'issue:0.5', 'problem:0.5', 'fault', 'ticket', 'case', 'help*:0.5', 'apolog*', 'third time', 'promised:0.5', 'check whether'],
     product_quality: ['product*', 'quality', 'material*', 'broke*', 'faulty', 'defect*', 'work*:0.5', 'router', 'modem', 'device', 'washing machine', 'machine', 'screen', 'noisy', 'noise', 'sturdy', 'build', 'made', 'plastic', 'battery', 'connection', 'update', 'turn on', 'item'],
     delivery: ['deliver*:1.5', 'shipping:1.5', 'shipped', 'shipment', 'parcel*', 'package*', 'courier*', 'packed', 'packaging', 'arrived:0.5', 'tracking', 'received:0.5', 'dispatch*'],

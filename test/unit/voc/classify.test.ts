@@ -94,6 +94,11 @@ describe('topics', () => {
     ['en', 'The app keeps logging me out', 'product', 'website_app'],
     ['en', 'I will switch to another provider', 'brand_loyalty', 'churn_intent'],
     ['cs', 'Dlouho jsem čekal ve frontě', 'customer_service', 'waiting_time'],
+    // "information" alone is the agent's knowledge; beside a newsletter it is marketing's
+    ['it', 'La newsletter è piena di informazioni utili', 'marketing_sales', 'communication'],
+    ['en', 'The newsletter has useful information', 'marketing_sales', 'communication'],
+    ['it', "L'operatore mi ha dato informazioni sbagliate", 'customer_service', 'agent_knowledge'],
+    ['en', 'The agent gave me the wrong information', 'customer_service', 'agent_knowledge'],
   ])('%s: %s', (language, text, category, subcategory) => {
     const r = classify(text, { language });
     expect([r.category, r.subcategory]).toEqual([category, subcategory]);
