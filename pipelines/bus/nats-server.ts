@@ -55,6 +55,9 @@ export async function startNatsServer(opts: {
   const port = opts.port ?? (await freePort());
   fs.mkdirSync(opts.storeDir, { recursive: true });
   let child: ChildProcess | null = null;
+  // Our process's exit takes the child with it; the hook is there only while a child
+  // runs, so a process that starts and stops many servers (tests, benches) keeps none.
+  const onExit = () => child?.kill('SIGKILL');
 
   // A Floorwatch that was killed (SIGKILL) could not stop its nats-server child; the
   // orphan still holds the store, so end it before starting a new one on that store.
@@ -82,20 +85,20 @@ export async function startNatsServer(opts: {
     });
     c.stderr!.resume();
     c.removeAllListeners('exit');
+    process.once('exit', onExit);
   };
 
   const waitExit = (sig: NodeJS.Signals) =>
     new Promise<void>((resolve) => {
       const c = child;
       child = null;
+      process.off('exit', onExit);
       if (!c || c.exitCode !== null || c.signalCode !== null) return resolve();
       c.once('exit', () => resolve());
       c.kill(sig);
     });
 
   await launch();
-  const onExit = () => child?.kill('SIGKILL');
-  process.once('exit', onExit);
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
