@@ -120,7 +120,24 @@ export class Bus {
     return this.connected && !this.nc.isClosed();
   }
 
-  async ensureStreams(): Promise<void> {
+  /**
+   * A cluster that has just elected its meta leader may not know all its peers yet, and
+   * refuses a replicated stream with "no suitable peers for placement" (seen when the
+   * three nodes came up on a busy machine): that answer is retried for up to `waitMs`.
+   */
+  async ensureStreams(waitMs = 30_000): Promise<void> {
+    const end = Date.now() + waitMs;
+    for (;;) {
+      try {
+        return await this.ensureStreamsOnce();
+      } catch (err) {
+        if (!/no suitable peers/i.test(String((err as Error).message)) || Date.now() > end) throw err;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  }
+
+  private async ensureStreamsOnce(): Promise<void> {
     for (const cfg of streams(this.duplicateWindowMs, this.replicas)) {
       try {
         await this.jsm.streams.info(cfg.name!);
