@@ -7,7 +7,7 @@
 // window can still cut through them (last hour); older buckets keep only sums, which is
 // enough for "today" because it starts at a local midnight, on a whole minute.
 import {
-  MIN, NF, F, K, applyRec, applySums, addAcc, countBelow, newAcc, newSums, insertSorted, removeSorted, combineSorted,
+  MIN, NF, F, K, applyRec, applySums, addAcc, countBelow, newAcc, newSums, insertSorted, removeSorted,
   WaitRanges, type Acc, type Rec,
 } from './acc.ts';
 import type { AgentState } from './agents.ts';
@@ -500,26 +500,32 @@ export class ScopeState {
     return { a, b, acc };
   }
 
+  /**
+   * Moves the cached whole buckets from [c.a, c.b) to [a, b): the buckets left behind taken
+   * off and the new ones added, the waits in place from each bucket's own sorted list (a
+   * new array for every slide, grown element by element, cost a multiple of the waits held).
+   */
   private slide(c: Cache, a: number, b: number): Cache {
-    const gone: number[] = [];
-    const come: number[] = [];
     const n = c.acc.n;
+    const w = c.acc.w;
     for (let m = c.a; m < a; m++) {
       const bk = this.buckets.get(m);
       if (!bk) continue;
       for (let i = 0; i < NF; i++) n[i] -= bk.n[i];
-      for (const w of bk.w) gone.push(w);
+      if (bk.w.length) {
+        sortWaits(bk);
+        subtractSorted(w, bk.w);
+      }
     }
     for (let m = c.b; m < b; m++) {
       const bk = this.buckets.get(m);
       if (!bk) continue;
       for (let i = 0; i < NF; i++) n[i] += bk.n[i];
-      for (const w of bk.w) come.push(w);
+      if (bk.w.length) {
+        sortWaits(bk);
+        mergeInto(w, bk.w);
+      }
     }
-    let w = c.acc.w;
-    if (gone.length) w = combineSorted(w, gone.sort((x, y) => x - y), -1);
-    if (come.length) w = combineSorted(w, come.sort((x, y) => x - y), 1);
-    c.acc.w = w;
     c.a = a;
     c.b = b;
     return c;
@@ -587,4 +593,28 @@ function sumRec(acc: Acc, r: Rec): void {
     }
     if (r.f & 1) n[F.SLMET]++;
   } else applyRec(acc, r, 1);
+}
+
+/** Merges sorted `b` into sorted `a`, in place. */
+function mergeInto(a: number[], b: number[]): void {
+  let i = a.length - 1;
+  let j = b.length - 1;
+  let k = a.length + b.length - 1;
+  a.length = k + 1;
+  while (j >= 0) a[k--] = i >= 0 && a[i] > b[j] ? a[i--] : b[j--];
+}
+
+/** Takes the elements of sorted `b` (each present in sorted `a`) out of `a`, in place. */
+function subtractSorted(a: number[], b: number[]): void {
+  let i = countBelow(a, b[0]);
+  let k = i;
+  let j = 0;
+  while (i < a.length) {
+    if (j < b.length && a[i] === b[j]) {
+      i++;
+      j++;
+    } else if (j < b.length && b[j] < a[i]) j++;
+    else a[k++] = a[i++];
+  }
+  a.length = k;
 }
