@@ -79,7 +79,7 @@ async function heldBench(millions: number, ckpt: boolean): Promise<void> {
     return byType.map((x) => Buffer.from(`[${x.join(',')}]`));
   };
   console.log(`engine held-state bench: ${millions}M events at ${RATE} ev/s of simulated time, ${ckpt ? 'checkpointer (liveReads: false)' : 'publisher'}`);
-  console.log('millions  held(k)  decode  apply  publish  total µs/ev | publish ms/s | GC minor/major ms per M | heap MB');
+  console.log('millions  held(k)  decode  apply  publish  total µs/ev | publish ms/s | GC minor/major ms per M | heap MB | worst message apply ms');
   const T = Date.parse('2026-11-24T09:00:00Z');
   const reqPerTick = RATE / PER_REQ / 4; // requests per 250 ms
   let now = T;
@@ -88,6 +88,7 @@ async function heldBench(millions: number, ckpt: boolean): Promise<void> {
   let dec = 0, app = 0, pub = 0, evs = 0, spanT0 = performance.now(), cpuAll0 = cpu();
   const total = millions * 1_000_000;
   let applied = 0;
+  let worst = 0; // the longest apply of one message (wall ms): a stall of the engine thread
   while (applied < total) {
     for (let q = 0; q < reqPerTick; q++, r++) {
       now += 250 / reqPerTick;
@@ -95,7 +96,10 @@ async function heldBench(millions: number, ckpt: boolean): Promise<void> {
         const c0 = cpu();
         const batch = decodeEvents(m)!;
         const c1 = cpu();
+        const w0 = performance.now();
         for (let i = 0; i < batch.length; i++) eng.apply(batch[i]);
+        const w = performance.now() - w0;
+        if (w > worst) worst = w;
         dec += c1 - c0;
         app += cpu() - c1;
         evs += batch.length;
@@ -120,9 +124,9 @@ async function heldBench(millions: number, ckpt: boolean): Promise<void> {
       const all = cpu() - cpuAll0;
       const simS = evs / RATE;
       console.log(
-        `${(applied / 1e6).toFixed(0).padStart(8)} ${String(Math.round(eng.ids.size / 1000)).padStart(8)}  ${(dec / evs).toFixed(2).padStart(6)} ${(app / evs).toFixed(2).padStart(6)} ${(pub / evs).toFixed(2).padStart(8)} ${(all / evs).toFixed(2).padStart(12)} | ${(pub / 1000 / simS).toFixed(1).padStart(12)} | ${inSpan(minor).toFixed(0).padStart(8)}/${inSpan(major).toFixed(0).padEnd(8)}     | ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)}`,
+        `${(applied / 1e6).toFixed(0).padStart(8)} ${String(Math.round(eng.ids.size / 1000)).padStart(8)}  ${(dec / evs).toFixed(2).padStart(6)} ${(app / evs).toFixed(2).padStart(6)} ${(pub / evs).toFixed(2).padStart(8)} ${(all / evs).toFixed(2).padStart(12)} | ${(pub / 1000 / simS).toFixed(1).padStart(12)} | ${inSpan(minor).toFixed(0).padStart(8)}/${inSpan(major).toFixed(0).padEnd(8)}     | ${(process.memoryUsage().heapUsed / 1e6).toFixed(0).padStart(7)} | ${worst.toFixed(0)}`,
       );
-      dec = app = pub = evs = 0;
+      dec = app = pub = evs = worst = 0;
       spanT0 = spanT1;
       cpuAll0 = cpu();
     }
