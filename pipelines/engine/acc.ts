@@ -204,22 +204,78 @@ export function addAcc(acc: Acc, other: Acc, sign: number): void {
   if (other.w.length) acc.w = combineSorted(acc.w, other.w, sign);
 }
 
-/** k-th smallest (1-based) of the union of two sorted arrays, in O(log). */
-export function kth(a: number[], b: number[], k: number): number {
-  let lo = Math.max(0, k - b.length);
-  let hi = Math.min(k, a.length);
-  for (;;) {
-    const i = (lo + hi) >>> 1;
-    const j = k - i;
-    if (i > 0 && j < b.length && a[i - 1] > b[j]) hi = i - 1;
-    else if (j > 0 && i < a.length && b[j - 1] > a[i]) lo = i + 1;
-    else return Math.max(i > 0 ? a[i - 1] : -Infinity, j > 0 ? b[j - 1] : -Infinity);
+/**
+ * Sorted ranges of wait lists whose union a p90 is taken over, without merging them: a
+ * window's cached whole buckets, its start edge and the sorted runs of its end bucket
+ * (see runsOf in scope-state.ts). Merging cost the size of the lists on every read.
+ */
+export class WaitRanges {
+  private arrs: number[][] = [];
+  private lo: number[] = [];
+  private hi: number[] = [];
+  private pos: number[] = [];
+  private m = 0;
+  private total = 0;
+
+  clear(): void {
+    for (let i = 0; i < this.m; i++) this.arrs[i] = NO_LIST;
+    this.m = 0;
+    this.total = 0;
+  }
+
+  add(a: number[], lo: number, hi: number): void {
+    if (hi <= lo) return;
+    const i = this.m++;
+    this.arrs[i] = a;
+    this.lo[i] = lo;
+    this.hi[i] = hi;
+    this.total += hi - lo;
+  }
+
+  /** 90th percentile, nearest rank, of the union (ms); null when empty. */
+  p90(): number | null {
+    const n = this.total;
+    if (n === 0) return null;
+    return this.kth(Math.ceil((9 * n) / 10));
+  }
+
+  /**
+   * k-th smallest (1-based) of the union. Each step takes ⌊k / ranges left⌋ elements off
+   * the front of the range whose last such element is the smallest: fewer than k elements
+   * are below any of them, so all are among the k smallest.
+   */
+  kth(k: number): number {
+    const { arrs, hi, pos } = this;
+    const m = this.m;
+    let live = 0;
+    for (let i = 0; i < m; i++) {
+      pos[i] = this.lo[i];
+      live++;
+    }
+    let top = -Infinity;
+    for (;;) {
+      const step = Math.max(1, Math.floor(k / live));
+      let j = -1;
+      let v = Infinity;
+      let t = 0;
+      for (let i = 0; i < m; i++) {
+        const left = hi[i] - pos[i];
+        if (left <= 0) continue;
+        const ti = left < step ? left : step;
+        const x = arrs[i][pos[i] + ti - 1];
+        if (j < 0 || x < v) {
+          j = i;
+          v = x;
+          t = ti;
+        }
+      }
+      if (live === 1) return arrs[j][pos[j] + k - 1];
+      pos[j] += t;
+      if (v > top) top = v;
+      k -= t;
+      if (k === 0) return top;
+      if (pos[j] === hi[j]) live--;
+    }
   }
 }
-
-/** 90th percentile, nearest rank, of the union of two sorted wait lists (ms). */
-export function p90(a: number[], b: number[]): number | null {
-  const n = a.length + b.length;
-  if (n === 0) return null;
-  return kth(a, b, Math.ceil((9 * n) / 10));
-}
+const NO_LIST: number[] = [];

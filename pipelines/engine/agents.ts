@@ -95,6 +95,9 @@ export class AgentState {
     const n = T.length >> 1;
     let i = n;
     while (i > 0 && (T[2 * i - 2] > ts || (T[2 * i - 2] === ts && I[2 * i - 2]! > id))) i--;
+    // appending the state in force continues its run: `since` stays (updateSince walks
+    // back over the run, which grew with every repeat of the same state)
+    const same = i === n && n > 0 && T[2 * n - 1] === st && this.sinceState === st;
     if (i === n) {
       T.push(ts, st);
       I.push(id, reason);
@@ -104,7 +107,7 @@ export class AgentState {
     }
     this.known = true;
     if (i < this.preN) this.preN = i;
-    this.updateSince();
+    if (!same) this.updateSince();
     this.ver++;
   }
 

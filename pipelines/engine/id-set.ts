@@ -12,6 +12,13 @@
 
 const HOUR = 3_600_000;
 const MIN_CAPACITY = 1 << 10;
+/**
+ * Old slots moved into the doubled table per new id while it grows: growing moves the ids
+ * a few at a time instead of all at once (4M ids took 2–3 s of one engine thread, during
+ * which no update went out). Growth starts at half the new table's threshold, so the move
+ * is over well before the next one (8 slots per id: after an eighth of the ids held).
+ */
+const MOVE_PER_ADD = 8;
 
 /** @internal FNV-1a over the UTF-16 code units, then murmur3's finaliser; never 0 (0 marks an empty slot). */
 export function hashOf(id: string): number {
@@ -36,6 +43,10 @@ export class IdSet {
   /** the hour the last new id was filed under, and its counter */
   private curHour = NaN;
   private cur: { n: number } | null = null;
+  /** while growing: the table being moved into this one, and the next of its slots to move */
+  private oldSlots: Int32Array | null = null;
+  private oldKeys: (string | undefined)[] = [];
+  private moved = 0;
 
   get size(): number {
     return this.count;
@@ -46,8 +57,19 @@ export class IdSet {
     const slots = this.slots;
     for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
       const v = slots[2 * i];
-      if (v === 0) return false;
+      if (v === 0) return this.oldSlots !== null && this.inOld(id, h);
       if (v === h && this.keys[i] === id) return true;
+    }
+  }
+
+  /** the id is in the table being moved (every id not yet moved is still there) */
+  private inOld(id: string, h: number): boolean {
+    const os = this.oldSlots!;
+    const mask = (os.length >> 1) - 1;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const v = os[2 * i];
+      if (v === 0) return false;
+      if (v === h && this.oldKeys[i] === id) return true;
     }
   }
 
@@ -61,6 +83,7 @@ export class IdSet {
       if (v === 0) break;
       if (v === h && this.keys[i] === id) return false;
     }
+    if (this.oldSlots !== null && this.inOld(id, h)) return false;
     const hour = Math.floor(ts / HOUR);
     slots[2 * i] = h;
     slots[2 * i + 1] = hour;
@@ -76,7 +99,8 @@ export class IdSet {
       this.cur = c;
     }
     c.n++;
-    if (++this.count * 4 > slots.length) this.rebuild(slots.length, -Infinity);
+    if (this.oldSlots !== null) this.move(MOVE_PER_ADD);
+    if (++this.count * 4 > slots.length) this.grow();
     return true;
   }
 
@@ -89,6 +113,7 @@ export class IdSet {
    * `t` stay until that hour is over; callers refuse events before `t` anyway.
    */
   evictBefore(t: number): void {
+    this.finishMove();
     const keepFrom = Math.floor(t / HOUR); // hours h with (h + 1) * HOUR <= t end by t
     let gone = 0;
     for (const [h, c] of this.perHour) {
@@ -107,6 +132,8 @@ export class IdSet {
   }
 
   clear(): void {
+    this.oldSlots = null;
+    this.oldKeys = [];
     this.slots = new Int32Array(2 * MIN_CAPACITY);
     this.keys = new Array(MIN_CAPACITY);
     this.mask = MIN_CAPACITY - 1;
@@ -118,10 +145,49 @@ export class IdSet {
 
   /** [id, start of its hour] pairs, for the saved state */
   entries(): [string, number][] {
+    this.finishMove();
     const out: [string, number][] = [];
     const slots = this.slots;
     for (let i = 0; i < this.keys.length; i++) if (slots[2 * i] !== 0) out.push([this.keys[i]!, slots[2 * i + 1] * HOUR]);
     return out;
+  }
+
+  /** Starts moving into a table of twice the slots (finishing a move still under way). */
+  private grow(): void {
+    this.finishMove();
+    const cap = this.slots.length; // twice the slots: slots.length is 2 per slot
+    this.oldSlots = this.slots;
+    this.oldKeys = this.keys;
+    this.moved = 0;
+    this.slots = new Int32Array(2 * cap);
+    this.keys = new Array(cap);
+    this.mask = cap - 1;
+  }
+
+  /** Moves up to `n` slots of the old table into this one. */
+  private move(n: number): void {
+    const os = this.oldSlots!;
+    const ok = this.oldKeys;
+    const { slots, keys, mask } = this;
+    const end = Math.min(ok.length, this.moved + n);
+    for (let j = this.moved; j < end; j++) {
+      const h = os[2 * j];
+      if (h === 0) continue;
+      let i = h & mask;
+      while (slots[2 * i] !== 0) i = (i + 1) & mask;
+      slots[2 * i] = h;
+      slots[2 * i + 1] = os[2 * j + 1];
+      keys[i] = ok[j];
+    }
+    this.moved = end;
+    if (end === ok.length) {
+      this.oldSlots = null;
+      this.oldKeys = [];
+    }
+  }
+
+  private finishMove(): void {
+    if (this.oldSlots !== null) this.move(this.oldKeys.length);
   }
 
   /**

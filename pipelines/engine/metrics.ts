@@ -2,7 +2,7 @@
 // null-not-zero rule, and units (seconds out, milliseconds inside). Each shape is one
 // object literal: built key by key, thousands of Metrics a second grew their property
 // stores again and again.
-import { F, p90, type Acc } from './acc.ts';
+import { F, type Acc } from './acc.ts';
 import type { AgentCounts, Metrics, ScopeKind } from './types.ts';
 
 const ratio = (a: number, b: number): number | null => (b > 0 ? a / b : null);
@@ -22,12 +22,13 @@ export interface ScopeExtras {
   agentsRequired: number | null | undefined;
 }
 
-export function buildMetrics(kind: ScopeKind, acc: Acc, cachedWaits: number[], now: number, x: ScopeExtras): Metrics {
+/** `p90`: of the window's known waits, ms (null when none) */
+export function buildMetrics(kind: ScopeKind, acc: Acc, p90: number | null, now: number, x: ScopeExtras): Metrics {
   const n = acc.n;
   // Each KPI once; each shape below only lists which it has, in its key order.
   const answered = n[F.ANS];
   const asa_s = secs(ratio(n[F.WSUM], n[F.ANSW]));
-  const wait_p90_s = secs(p90(cachedWaits, acc.w));
+  const wait_p90_s = secs(p90);
   const aht_s = secs(ratio(n[F.HSUM], n[F.HN]));
   const fcr = ratio(n[F.FCRN], n[F.FCRD]);
   const csat = ratio(n[F.CSTOP], n[F.CSN]);

@@ -19,14 +19,13 @@ export interface ReaderSource {
 
 const MIN = 60_000;
 const HOUR = 3_600_000;
-const NO_WAITS: number[] = [];
 const EMPTY = newAcc();
 const byId = (x: AgentState, y: AgentState): number => (x.id < y.id ? -1 : 1);
 
 export class ScopeReader {
   /** the sums of each window of the scope being read (owned by the scope) */
   private readonly accs: Acc[] = [EMPTY, EMPTY, EMPTY];
-  private readonly cached: number[][] = [NO_WAITS, NO_WAITS, NO_WAITS];
+  private readonly p90s: (number | null)[] = [null, null, null];
   private readonly starts = [0, 0, 0];
   private readonly codes = [0, 0, 0, 0, 0];
   /** occupied, staffed ms per window, of the scope's agents */
@@ -86,7 +85,7 @@ export class ScopeReader {
   private fill(sc: ScopeState, wi: number, now: number): void {
     const w = sc.window(wi, this.starts[wi], now);
     this.accs[wi] = w.acc;
-    this.cached[wi] = w.cachedW;
+    this.p90s[wi] = w.p90;
   }
 
   /** λ from the 15-minute arrivals, AHT from the last hour (300 s when none). */
@@ -158,7 +157,7 @@ export class ScopeReader {
     x.occO = this.occ[wi * 2];
     x.occT = this.occ[wi * 2 + 1];
     x.agentsRequired = staff;
-    return buildMetrics(sc.kind, this.accs[wi], this.cached[wi], now, x);
+    return buildMetrics(sc.kind, this.accs[wi], this.p90s[wi], now, x);
   }
 
   /** Every waiting segment is in exactly one queue scope: the all scope sums them. */

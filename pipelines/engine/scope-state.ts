@@ -7,8 +7,8 @@
 // window can still cut through them (last hour); older buckets keep only sums, which is
 // enough for "today" because it starts at a local midnight, on a whole minute.
 import {
-  MIN, NF, F, K, applyRec, applySums, addAcc, countBelow, newAcc, newSums, insertSorted, removeSorted, combineSorted,
-  type Acc, type Rec,
+  MIN, NF, F, K, applyRec, applySums, addAcc, countBelow, newAcc, newSums, insertSorted, removeSorted,
+  WaitRanges, type Acc, type Rec,
 } from './acc.ts';
 import type { AgentState } from './agents.ts';
 import type { ScopeKind } from './types.ts';
@@ -16,6 +16,11 @@ import type { ScopeKind } from './types.ts';
 export interface Bucket extends Acc {
   /** w is sorted (waits are appended as they come and sorted when a reader needs it) */
   wSorted: boolean;
+  /**
+   * While w is not sorted: the ends of the sorted runs it begins with (runsOf), the rest
+   * appended since; null when none was made.
+   */
+  runs: number[] | null;
   /** records of this minute, kept while a rolling window can cut through it */
   recs: Rec[] | null;
   /** earliest and latest record time ever added (bounds, not exact after a removal) */
@@ -30,15 +35,72 @@ export interface Bucket extends Acc {
 }
 
 export const newBucket = (recs: Rec[] | null, tmin: number, tmax: number): Bucket =>
-  ({ n: newSums(), w: [], wSorted: true, recs, tmin, tmax, sorted: false, ver: 0, dead: false });
+  ({ n: newSums(), w: [], wSorted: true, runs: null, recs, tmin, tmax, sorted: false, ver: 0, dead: false });
 
 /** Sorts a bucket's waits if some came out of order. */
 export function sortWaits(b: Bucket): void {
   if (!b.wSorted) {
     b.w.sort(byValue);
     b.wSorted = true;
+    b.runs = null;
   }
 }
+
+/**
+ * Adds a bucket's waits to `into` as sorted runs, without sorting them all: the waits
+ * appended since the last read are sorted into a run of their own, and the last two runs
+ * are merged while the newer is at least half the size of the one before (so at most
+ * log2(n) runs, and each wait is merged O(log n) times). The bucket `now` is in is read
+ * four times a second and grows all minute (all quarter-hour for agent and team scopes):
+ * sorting or copying all of its waits on every read cost the events held, not the new ones.
+ */
+function runsOf(b: Bucket, into: WaitRanges): void {
+  const w = b.w;
+  const n = w.length;
+  if (b.wSorted) {
+    into.add(w, 0, n);
+    return;
+  }
+  let runs = b.runs;
+  if (runs === null) runs = b.runs = [];
+  const from = runs.length ? runs[runs.length - 1] : 0;
+  if (from < n) {
+    const tail = w.slice(from, n).sort(byValue);
+    for (let i = 0; i < tail.length; i++) w[from + i] = tail[i];
+    runs.push(n);
+    for (let k = runs.length; k > 1; k--) {
+      const e2 = runs[k - 1];
+      const e1 = runs[k - 2];
+      const s1 = k > 2 ? runs[k - 3] : 0;
+      if (2 * (e2 - e1) < e1 - s1) break;
+      mergeRuns(w, s1, e1, e2);
+      runs.pop();
+      runs[k - 2] = e2;
+    }
+    if (runs.length === 1) {
+      b.wSorted = true;
+      b.runs = null;
+    }
+  }
+  let lo = 0;
+  for (const e of runs) {
+    into.add(w, lo, e);
+    lo = e;
+  }
+}
+
+/** Merges the sorted runs w[s, m) and w[m, e) in place. */
+function mergeRuns(w: number[], s: number, m: number, e: number): void {
+  const left = w.slice(s, m);
+  let i = 0;
+  let j = m;
+  let k = s;
+  while (i < left.length && j < e) w[k++] = left[i] <= w[j] ? left[i++] : w[j++];
+  while (i < left.length) w[k++] = left[i++];
+}
+
+/** the ranges of the window being computed (its p90 is taken before window() returns) */
+const RANGES = new WaitRanges();
 
 /**
  * Sums of a window's start edge: the records of bucket `bk` at or after `s`, from index
@@ -65,10 +127,10 @@ const byValue = (x: number, y: number): number => x - y;
  * records were all before the last `now`.
  */
 export interface WindowSums {
-  /** whole buckets plus edges; its waits are the edges' waits, sorted */
+  /** whole buckets plus edges (its waits: scratch for the records of a scanned edge) */
   acc: Acc;
-  /** the whole buckets' waits, sorted */
-  cachedW: number[];
+  /** nearest-rank p90 of the window's known waits (ms), null when none */
+  p90: number | null;
   ver: number;
   a: number;
   b: number;
@@ -199,7 +261,10 @@ export class ScopeState {
     if (r.k === K.ANS && r.v >= 0) {
       const w = b.w;
       if (s > 0) {
-        if (w.length && w[w.length - 1] > r.v) b.wSorted = false;
+        if (b.wSorted && w.length && w[w.length - 1] > r.v) {
+          b.wSorted = false;
+          b.runs = [w.length]; // what came before is one sorted run
+        }
         w.push(r.v);
       } else {
         sortWaits(b);
@@ -303,7 +368,7 @@ export class ScopeState {
       o.endOn === endOn && now >= o.now && s >= o.s && s <= o.until
     ) return o;
     if (!o) {
-      o = { acc: newAcc(), cachedW: NO_WAITS, ver: 0, a, b, e1, s, now, endOn, until: 0, reusable: false };
+      o = { acc: newAcc(), p90: null, ver: 0, a, b, e1, s, now, endOn, until: 0, reusable: false };
       this.sums[wi] = o;
     }
     const out = o.acc;
@@ -320,20 +385,22 @@ export class ScopeState {
     for (let i = 0; i < NF; i++) on[i] = cn[i];
     const w = out.w;
     w.length = 0;
-    let startW: number[] = NO_WAITS;
+    const ranges = RANGES;
+    ranges.clear();
+    ranges.add(c.acc.w, 0, c.acc.w.length);
     if (e1 < a) {
-      if (inOne) this.edge(e1, s, now, out);
-      else startW = this.startEdge(wi, e1, s, out);
-    }
-    if (endOn) this.edge(b, s, now, out);
-    if (startW.length) {
-      if (w.length === 0) for (const x of startW) w.push(x);
+      if (inOne) this.edge(e1, s, now, out, ranges);
       else {
-        if (w.length > 1) w.sort(byValue);
-        mergeInto(w, startW);
+        const startW = this.startEdge(wi, e1, s, out);
+        ranges.add(startW, 0, startW.length);
       }
-    } else if (w.length > 1) w.sort(byValue);
-    o.cachedW = c.acc.w;
+    }
+    if (endOn) this.edge(b, s, now, out, ranges);
+    // waits of scanned edges
+    if (w.length > 1) w.sort(byValue);
+    ranges.add(w, 0, w.length);
+    o.p90 = ranges.p90();
+    ranges.clear();
     o.ver = this.recVer;
     o.a = a;
     o.b = b;
@@ -394,8 +461,11 @@ export class ScopeState {
     return e.acc.w;
   }
 
-  /** Adds the records of bucket `m` within [s, now]; their waits go to out.w unsorted. */
-  private edge(m: number, s: number, now: number, out: Acc): void {
+  /**
+   * Adds the records of bucket `m` within [s, now]: the bucket's sums and its waits' sorted
+   * runs when all are inside, else a scan (its waits go to out.w unsorted).
+   */
+  private edge(m: number, s: number, now: number, out: Acc, ranges: WaitRanges): void {
     const bk = this.buckets.get(m);
     if (!bk) return;
     const recs = bk.recs;
@@ -404,7 +474,7 @@ export class ScopeState {
     if (!recs || (bk.tmin >= s && bk.tmax <= now)) {
       const n = out.n;
       for (let i = 0; i < NF; i++) n[i] += bk.n[i];
-      for (const w of bk.w) out.w.push(w);
+      runsOf(bk, ranges);
       return;
     }
     this.endWhole = false;
@@ -430,26 +500,32 @@ export class ScopeState {
     return { a, b, acc };
   }
 
+  /**
+   * Moves the cached whole buckets from [c.a, c.b) to [a, b): the buckets left behind taken
+   * off and the new ones added, the waits in place from each bucket's own sorted list (a
+   * new array for every slide, grown element by element, cost a multiple of the waits held).
+   */
   private slide(c: Cache, a: number, b: number): Cache {
-    const gone: number[] = [];
-    const come: number[] = [];
     const n = c.acc.n;
+    const w = c.acc.w;
     for (let m = c.a; m < a; m++) {
       const bk = this.buckets.get(m);
       if (!bk) continue;
       for (let i = 0; i < NF; i++) n[i] -= bk.n[i];
-      for (const w of bk.w) gone.push(w);
+      if (bk.w.length) {
+        sortWaits(bk);
+        subtractSorted(w, bk.w);
+      }
     }
     for (let m = c.b; m < b; m++) {
       const bk = this.buckets.get(m);
       if (!bk) continue;
       for (let i = 0; i < NF; i++) n[i] += bk.n[i];
-      for (const w of bk.w) come.push(w);
+      if (bk.w.length) {
+        sortWaits(bk);
+        mergeInto(w, bk.w);
+      }
     }
-    let w = c.acc.w;
-    if (gone.length) w = combineSorted(w, gone.sort((x, y) => x - y), -1);
-    if (come.length) w = combineSorted(w, come.sort((x, y) => x - y), 1);
-    c.acc.w = w;
     c.a = a;
     c.b = b;
     return c;
@@ -526,4 +602,19 @@ function mergeInto(a: number[], b: number[]): void {
   let k = a.length + b.length - 1;
   a.length = k + 1;
   while (j >= 0) a[k--] = i >= 0 && a[i] > b[j] ? a[i--] : b[j--];
+}
+
+/** Takes the elements of sorted `b` (each present in sorted `a`) out of `a`, in place. */
+function subtractSorted(a: number[], b: number[]): void {
+  let i = countBelow(a, b[0]);
+  let k = i;
+  let j = 0;
+  while (i < a.length) {
+    if (j < b.length && a[i] === b[j]) {
+      i++;
+      j++;
+    } else if (j < b.length && b[j] < a[i]) j++;
+    else a[k++] = a[i++];
+  }
+  a.length = k;
 }

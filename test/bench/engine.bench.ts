@@ -29,6 +29,113 @@ const gcIn = (spans: [number, number][]) => {
 /** V8 frees objects whose variable is never read again: keep measured engines reachable */
 const keep: unknown[] = [];
 (globalThis as { __keep?: unknown[] }).__keep = keep;
+// `npm run bench:engine -- held [millions] [ckpt]`: the engine thread of bench:ingest at
+// 20,000 events/s of its shape (queued, answered, agent state, wrapped; 300 agents, 20
+// queues), on a simulated clock so every event stays inside the 1-hour window, with
+// what engine-runner.ts does around apply: decodeEvents of each bus message (one per
+// type of each 500-event request), and every 250 ms the dirty scopes' snapshots (every
+// second all of them, and evict) serialised for publishing. Prints CPU µs per event for
+// each million applied: cost per event must not grow with the events held.
+// `ckpt`: the checkpointer's engine (liveReads: false, no snapshots) instead.
+if (process.argv[2] === 'held') {
+  await heldBench(Number(process.argv[3] ?? 3), process.argv[4] === 'ckpt');
+  process.exit(0);
+}
+
+async function heldBench(millions: number, ckpt: boolean): Promise<void> {
+  const { decodeEvents } = await import('../../pipelines/bus/event-message.ts');
+  const RATE = 20_000;
+  const PER_REQ = 500;
+  const TYPES = ['contact.queued', 'contact.answered', 'agent.state', 'contact.wrapped'];
+  const eng = new TenantEngine({ tenant: 't', timeZone: 'Europe/Rome', liveReads: !ckpt });
+  const enc = new TextEncoder();
+  const major: { s: number; d: number }[] = [];
+  const minor: { s: number; d: number }[] = [];
+  const obs = new PerformanceObserver((l) => {
+    for (const x of l.getEntries()) ((x as unknown as { detail?: { kind?: number } }).detail?.kind === 1 ? minor : major).push({ s: x.startTime, d: x.duration });
+  });
+  obs.observe({ entryTypes: ['gc'] });
+  const cpu = () => {
+    const c = process.cpuUsage();
+    return c.user + c.system;
+  };
+  // the bus messages of request r: one per event type, as server/ingest/publish.ts groups them
+  const messages = (r: number, now: number): Buffer[] => {
+    const base = now - 30_000;
+    const byType: string[][] = [[], [], [], []];
+    for (let i = 0; i < PER_REQ; i++) {
+      const n = r * PER_REQ + i;
+      const ts = base + i;
+      const id = `"id":"h-${n}","time":"${new Date(ts).toISOString()}","tenant":"t","ts":${ts},"received_at":${now}`;
+      const c = `ch-${n >> 2}`;
+      const k = n % 4;
+      byType[k].push(
+        k === 0 ? `{${id},"type":"${TYPES[k]}","contact_id":"${c}","queue":"q${n % 20}","channel":"voice"}`
+        : k === 1 ? `{${id},"type":"${TYPES[k]}","contact_id":"${c}","queue":"q${n % 20}","agent_id":"a${n % 300}"}`
+        : k === 2 ? `{${id},"type":"${TYPES[k]}","agent_id":"a${n % 300}","state":"busy","team":"t${n % 10}"}`
+        : `{${id},"type":"${TYPES[k]}","contact_id":"${c}","agent_id":"a${n % 300}","resolved":true}`,
+      );
+    }
+    return byType.map((x) => Buffer.from(`[${x.join(',')}]`));
+  };
+  console.log(`engine held-state bench: ${millions}M events at ${RATE} ev/s of simulated time, ${ckpt ? 'checkpointer (liveReads: false)' : 'publisher'}`);
+  console.log('millions  held(k)  decode  apply  publish  total µs/ev | publish ms/s | GC minor/major ms per M | heap MB | worst message apply ms');
+  const T = Date.parse('2026-11-24T09:00:00Z');
+  const reqPerTick = RATE / PER_REQ / 4; // requests per 250 ms
+  let now = T;
+  let r = 0;
+  let tick = 0;
+  let dec = 0, app = 0, pub = 0, evs = 0, spanT0 = performance.now(), cpuAll0 = cpu();
+  const total = millions * 1_000_000;
+  let applied = 0;
+  let worst = 0; // the longest apply of one message (wall ms): a stall of the engine thread
+  while (applied < total) {
+    for (let q = 0; q < reqPerTick; q++, r++) {
+      now += 250 / reqPerTick;
+      for (const m of messages(r, Math.round(now))) {
+        const c0 = cpu();
+        const batch = decodeEvents(m)!;
+        const c1 = cpu();
+        const w0 = performance.now();
+        for (let i = 0; i < batch.length; i++) eng.apply(batch[i]);
+        const w = performance.now() - w0;
+        if (w > worst) worst = w;
+        dec += c1 - c0;
+        app += cpu() - c1;
+        evs += batch.length;
+      }
+    }
+    applied = r * PER_REQ;
+    tick++;
+    const t = Math.round(now);
+    const c0 = cpu();
+    const full = tick % 4 === 0;
+    if (!ckpt) {
+      const dirty = eng.takeDirty();
+      const snaps = full ? eng.snapshotAll(t) : [...dirty].flatMap((s) => eng.snapshot(s, t) ?? []);
+      for (const s of snaps) enc.encode(JSON.stringify(s));
+    } else eng.takeDirty();
+    if (full) eng.evict(t);
+    pub += cpu() - c0;
+    if (applied % 1_000_000 === 0) {
+      await new Promise((res) => setTimeout(res, 20)); // the GC observer delivers its entries
+      const spanT1 = performance.now();
+      const inSpan = (g: { s: number; d: number }[]) => g.filter((x) => x.s >= spanT0 && x.s < spanT1).reduce((a, x) => a + x.d, 0);
+      const all = cpu() - cpuAll0;
+      const simS = evs / RATE;
+      console.log(
+        `${(applied / 1e6).toFixed(0).padStart(8)} ${String(Math.round(eng.ids.size / 1000)).padStart(8)}  ${(dec / evs).toFixed(2).padStart(6)} ${(app / evs).toFixed(2).padStart(6)} ${(pub / evs).toFixed(2).padStart(8)} ${(all / evs).toFixed(2).padStart(12)} | ${(pub / 1000 / simS).toFixed(1).padStart(12)} | ${inSpan(minor).toFixed(0).padStart(8)}/${inSpan(major).toFixed(0).padEnd(8)}     | ${(process.memoryUsage().heapUsed / 1e6).toFixed(0).padStart(7)} | ${worst.toFixed(0)}`,
+      );
+      dec = app = pub = evs = worst = 0;
+      spanT0 = spanT1;
+      cpuAll0 = cpu();
+    }
+  }
+  obs.disconnect();
+  keep.push(eng);
+}
+
+
 
 const AGENTS = 2000;
 const QUEUES = 200;
