@@ -44,6 +44,7 @@ export async function openClickHouse(config: Pick<Config, 'clickhouse' | 'dataDi
     return client;
   }
   const connection = await openChdb(path.join(config.dataDir, 'clickhouse'));
+  await removeOrphanScratch();
   const client = createClient({ connection, clickhouse_settings: settings } as Parameters<typeof createClient>[0]);
   /** chDB's raw insert: the body handed over inline (chDB reads it slowly, see `insert`) */
   const inline: RawOps['insert'] = async (table, values, settings) => {
@@ -129,6 +130,21 @@ function scratchDir(): string {
   }
   return scratch;
 }
+/** Scratch files of processes that died before removing them (a SIGKILL mid-insert). */
+async function removeOrphanScratch(): Promise<void> {
+  const dir = scratchDir();
+  const names = await fs.promises.readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    const m = /^fw-(?:insert|list)-(\d+)-\d+\.(?:ndjson|tsv)$/.exec(name);
+    if (!m || Number(m[1]) === process.pid) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') await fs.promises.rm(path.join(dir, name), { force: true });
+    }
+  }
+}
+
 /** An `IN {name:Array(String)}` list at least this long is handed to chDB as a scratch file. */
 const LIST_FILE_MIN = 1_000;
 const IN_STRING_LIST = /\bIN\s*\{(\w+):Array\(String\)\}/g;

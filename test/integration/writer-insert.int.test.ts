@@ -13,7 +13,11 @@ let ch: ClickHouseClient;
 const rows = async <T>(query: string) => (await (await ch.query({ query, format: 'JSONEachRow' })).json<T>());
 const scratch = () => fs.readdirSync('/dev/shm').filter((f) => f.startsWith(`fw-list-${process.pid}-`) || f.startsWith(`fw-insert-${process.pid}-`));
 
+// a process that died mid-insert (pid 2^22 + 1 is above Linux's pid_max: never alive)
+const orphan = '/dev/shm/fw-insert-4194305-1.ndjson';
+
 beforeAll(async () => {
+  fs.writeFileSync(orphan, '{"m":[]}\n');
   ch = await openClickHouse({ clickhouse: null, dataDir: tempDir('fw-writer-insert-') });
   await migrate(ch);
 });
@@ -23,6 +27,10 @@ const ev = (id: string): BusEvent =>
   ({ id, type: 'agent.state', time: '2026-12-07T10:00:00.000Z', agent_id: 'a1', state: 'busy', tenant: 't', ts: 1796637600000, received_at: 1796637600000 }) as BusEvent;
 
 describe('the embedded insert from a scratch file', () => {
+  it('removes scratch files of dead processes when chDB is opened', () => {
+    expect(fs.existsSync(orphan)).toBe(false);
+  });
+
   it('stores a retried body with the same token once, and leaves no file behind', async () => {
     const body = eventsInBody([writeEvents([ev('d1'), ev('d2')])]);
     for (let i = 0; i < 2; i++) await insertRaw(ch, 'events_in', body, { ...EVENTS_IN_SETTINGS, insert_deduplication_token: 'same' });
