@@ -7,8 +7,13 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { BusEvent } from '../events/schema.ts';
 import { insertRaw } from '../../server/db/clickhouse.ts';
 
-/** `m` is a String column that takes the array's JSON text as it is. */
-export const EVENTS_IN_SETTINGS = { input_format_json_read_arrays_as_strings: 1 } as const;
+/**
+ * `m` is a String column that takes the array's JSON text as it is. One thread parses
+ * the body: with parallel parsing, chDB spent more CPU on the same insert (a writer batch
+ * of 20,000 events, merges stopped: 8.7–15 µs per event against 6.1–9.3;
+ * `npm run bench:store`, 2026-12-07, in the change that also read bodies from a file).
+ */
+export const EVENTS_IN_SETTINGS = { input_format_json_read_arrays_as_strings: 1, input_format_parallel_parsing: 0, max_threads: 1 } as const;
 
 const OPEN = Buffer.from('{"m":');
 const CLOSE = Buffer.from('}\n');
