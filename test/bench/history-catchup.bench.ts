@@ -10,6 +10,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { migrate, openClickHouse } from '../../server/db/clickhouse.ts';
 import { insertEvents } from '../../pipelines/writer/events-in.ts';
 import { applyEvents } from '../../pipelines/history/consumer.ts';
+import { written } from '../../pipelines/history/rebuild.ts';
 import type { BusEvent } from '../../pipelines/events/schema.ts';
 import { line } from './bench-util.ts';
 
@@ -76,7 +77,7 @@ try {
   line('time', `${s.toFixed(1)} s`);
   line('events/s', Math.round(N / s).toLocaleString('en'));
   line('CPU per event (process, chDB included)', `${(((c.user + c.system) / N)).toFixed(1)} µs`);
-  line('rows written per event', (n.inserted / N).toFixed(2));
+  line('rows written per event', ((n.inserted + Object.values(written).reduce((a, b) => a + b, 0)) / N).toFixed(2));
   line('rows read back per event', (n.read / N).toFixed(2));
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });
