@@ -243,7 +243,7 @@ async function teamsAt(ch: ClickHouseClient, tenant: string, asks: { agent: stri
        FROM hist_agent_states FINAL
        WHERE tenant = {tenant:String} AND agent_id IN {agents:Array(String)}
          AND start >= fromUnixTimestamp64Milli({tmin:Int64}) AND start <= fromUnixTimestamp64Milli({tmax:Int64})
-       ORDER BY agent_id, start_ms`,
+       ORDER BY agent_id, start_ms, id`,
       { tenant, agents: [...first.keys()], tmin, tmax },
     ),
     latestBefore(ch, tenant, first, true),
