@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 
-const benches = ['engine', 'voc', 'voc-view', 'simulator', 'asterisk', 'ingest', 'split', 'live', 'alerts', 'history', 'history-catchup', 'import'];
+const benches = ['engine', 'voc', 'voc-view', 'simulator', 'asterisk', 'ingest', 'split', 'live', 'alerts', 'history', 'history-catchup', 'import', 'bus', 'store'];
 const only = process.argv.slice(2);
 for (const b of only.length ? only : benches) {
   console.log(`\n=== ${b} ===`);
