@@ -2,6 +2,9 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import { statFields } from '../support/proc-stat.ts';
+import { validateEvent } from '../../server/ingest/validate.ts';
+import { toMessages } from '../../server/ingest/publish.ts';
+import type { BusMessage } from '../../pipelines/bus/bus.ts';
 
 export function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
@@ -163,6 +166,19 @@ export function makeBody(run: string, r: number): Buffer {
     }
   }
   return Buffer.from(`[${parts.join(',')}]`);
+}
+
+/**
+ * The bus messages ingestion publishes for request `r` of makeBody (validated and grouped
+ * by type with ingestion's own validateEvent and toMessages).
+ */
+export function requestMessages(run: string, r: number, tenant: string, now = Date.now()): BusMessage[] {
+  const events = (JSON.parse(String(makeBody(run, r))) as unknown[]).map((raw) => {
+    const v = validateEvent(raw, tenant, now);
+    if (!v.ok) throw new Error(v.errors.join('; '));
+    return v.event;
+  });
+  return toMessages(tenant, events);
 }
 
 /** `requests` bodies of makeBody. */

@@ -15,10 +15,7 @@ import { startNatsServer } from '../../pipelines/bus/nats-server.ts';
 import { Bus, type BusMessage } from '../../pipelines/bus/bus.ts';
 import { durableConsumer } from '../../pipelines/bus/durable.ts';
 import { EVENTS_STREAM } from '../../pipelines/bus/subjects.ts';
-import { validateEvent } from '../../server/ingest/validate.ts';
-import { toMessages } from '../../server/ingest/publish.ts';
-import { statFields } from '../support/proc-stat.ts';
-import { BATCH, line, makeBody } from './bench-util.ts';
+import { BATCH, line, requestMessages, threadCpu } from './bench-util.ts';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2_000);
 const IN_FLIGHT = 16;
@@ -31,11 +28,8 @@ const FANOUTS: [string, number, number][] = [
   ['+ checkpointer (ordered): as now', 2, 2],
 ];
 
-/** utime + stime of a process, in seconds (Linux clock ticks are 1/100 s) */
-function processCpu(pid: number): number {
-  const f = statFields(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
+/** CPU seconds of a process, all its threads */
+const processCpu = (pid: number): number => [...threadCpu(pid).values()].reduce((a, b) => a + b, 0);
 
 async function once(chunks: BusMessage[][], durables: number, ordered: number) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fw-bench-bus-'));
@@ -77,13 +71,7 @@ async function once(chunks: BusMessage[][], durables: number, ordered: number) {
 }
 
 const now = Date.now();
-const chunks = Array.from({ length: REQUESTS }, (_, r) =>
-  toMessages('bench', (JSON.parse(makeBody('b', r).toString()) as unknown[]).map((e) => {
-    const v = validateEvent(e, 'bench', now);
-    if (!v.ok) throw new Error(v.errors.join('; '));
-    return v.event;
-  })),
-);
+const chunks = Array.from({ length: REQUESTS }, (_, r) => requestMessages('b', r, 'bench', now));
 const events = REQUESTS * BATCH;
 const perMessage = events / chunks.reduce((n, c) => n + c.length, 0);
 console.log(`bus benchmark: ${events.toLocaleString('en')} events in ${REQUESTS.toLocaleString('en')} requests (${perMessage} events, ~${Math.round(chunks[0][0].data.length / 1024)} KiB a message), ${IN_FLIGHT} requests in flight`);

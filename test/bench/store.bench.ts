@@ -18,11 +18,9 @@ import type { JsMsg } from '@nats-io/jetstream';
 import { insertRaw, migrate, openClickHouse, queryRaw, setRawOps, splitStatements, type ClickHouseClient } from '../../server/db/clickhouse.ts';
 import { EventWriter, pendingOf } from '../../pipelines/writer/writer.ts';
 import { Registry } from '../../server/metrics.ts';
-import { validateEvent } from '../../server/ingest/validate.ts';
-import { toMessages } from '../../server/ingest/publish.ts';
 import { IDS_HEADER } from '../../pipelines/bus/event-message.ts';
 import type { BusMessage } from '../../pipelines/bus/bus.ts';
-import { BATCH, line, makeBody, threadTimes } from './bench-util.ts';
+import { BATCH, line, requestMessages, threadTimes } from './bench-util.ts';
 
 const N = Number(process.env.STORE_EVENTS ?? 2_000_000);
 const ROWS = process.env.STORE_ROWS ? Number(process.env.STORE_ROWS) : undefined;
@@ -31,16 +29,9 @@ const TENANT = 'bench';
 const QUIET_MS = 3_000;
 
 function messages(): BusMessage[] {
-  const out: BusMessage[] = [];
   const now = Date.now();
-  for (let r = 0; r * BATCH < N; r++) {
-    const events = (JSON.parse(String(makeBody('s', r))) as unknown[]).map((raw) => {
-      const v = validateEvent(raw, TENANT, now);
-      if (!v.ok) throw new Error(v.reason);
-      return v.event;
-    });
-    out.push(...toMessages(TENANT, events));
-  }
+  const out: BusMessage[] = [];
+  for (let r = 0; r * BATCH < N; r++) out.push(...requestMessages('s', r, TENANT, now));
   return out;
 }
 
