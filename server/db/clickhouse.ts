@@ -55,16 +55,28 @@ export async function openClickHouse(config: Pick<Config, 'clickhouse' | 'dataDi
       settings: { date_time_input_format: 'best_effort', ...settings },
     });
   };
-  /** Writes the body to a scratch file for chDB to read; null when there is no room. */
-  const scratch = async (body: string | Uint8Array): Promise<string | null> => {
+  /**
+   * Runs the statement `sql(file)` on the body written to a scratch file, removed after;
+   * inline through chDB's raw insert when the file cannot be written (no room: a
+   * container's /dev/shm is often 64 MB).
+   */
+  const viaScratch = async (
+    table: string,
+    body: string | Uint8Array,
+    settings: Record<string, string | number>,
+    sql: (file: string) => string,
+  ): Promise<void> => {
     const file = path.join(scratchDir(), `fw-insert-${process.pid}-${++scratchFiles}.ndjson`);
     try {
       await fs.promises.writeFile(file, body);
-      return file;
     } catch {
-      // no room (a container's /dev/shm is often 64 MB): the body goes inline
       await fs.promises.rm(file, { force: true });
-      return null;
+      return inline(table, body, settings);
+    }
+    try {
+      await client.command({ query: sql(file) });
+    } finally {
+      await fs.promises.rm(file, { force: true });
     }
   };
   const settingsClause = (settings: Record<string, string | number>) =>
@@ -79,17 +91,9 @@ export async function openClickHouse(config: Pick<Config, 'clickhouse' | 'dataDi
    * against 6.1–10.7 inline (2026-12-07, load 8–11; with parallel parsing the file gained
    * nothing).
    */
-  const insert: RawOps['insert'] = async (table, values, settings) => {
-    const file = await scratch(values);
-    if (file === null) return inline(table, values, settings);
-    try {
-      await client.command({
-        query: `INSERT INTO ${identifier(table)} FROM INFILE ${stringLiteral(file)} SETTINGS ${settingsClause(settings)} FORMAT JSONEachRow`,
-      });
-    } finally {
-      await fs.promises.rm(file, { force: true });
-    }
-  };
+  const insert: RawOps['insert'] = (table, values, settings) =>
+    viaScratch(table, values, settings, (file) =>
+      `INSERT INTO ${identifier(table)} FROM INFILE ${stringLiteral(file)} SETTINGS ${settingsClause(settings)} FORMAT JSONEachRow`);
   setRawOps(client, {
     insert,
     query: async (sql, params) => {
@@ -101,17 +105,9 @@ export async function openClickHouse(config: Pick<Config, 'clickhouse' | 'dataDi
         await lists.remove();
       }
     },
-    insertFromFile: async (table, structure, body, settings) => {
-      const file = await scratch(body);
-      if (file === null) return inline(table, body, settings);
-      try {
-        await client.command({
-          query: `INSERT INTO ${identifier(table)} SELECT * FROM file(${stringLiteral(file)}, 'JSONEachRow', ${stringLiteral(structure)}) SETTINGS ${settingsClause(settings)}`,
-        });
-      } finally {
-        await fs.promises.rm(file, { force: true });
-      }
-    },
+    insertFromFile: (table, structure, body, settings) =>
+      viaScratch(table, body, settings, (file) =>
+        `INSERT INTO ${identifier(table)} SELECT * FROM file(${stringLiteral(file)}, 'JSONEachRow', ${stringLiteral(structure)}) SETTINGS ${settingsClause(settings)}`),
   });
   return client;
 }
