@@ -247,11 +247,8 @@ export class WaitRanges {
   kth(k: number): number {
     const { arrs, hi, pos } = this;
     const m = this.m;
-    let live = 0;
-    for (let i = 0; i < m; i++) {
-      pos[i] = this.lo[i];
-      live++;
-    }
+    for (let i = 0; i < m; i++) pos[i] = this.lo[i];
+    let live = m; // add() keeps no empty range
     let top = -Infinity;
     for (;;) {
       const step = Math.max(1, Math.floor(k / live));
